@@ -1,0 +1,173 @@
+// Runs a service tree (a folder shaped like labs/00-baseline) as its three processes against
+// a stack, each isolated by its own key prefix, queue prefix and bucket, so many trees can
+// share one set of servers.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StackInfo } from '../stack/types.ts';
+import { freePort } from './ports.ts';
+
+export type ProcessName = 'api' | 'optimizer' | 'worker';
+
+const ENTRY: Record<ProcessName, string> = {
+  api: 'api/server.ts',
+  optimizer: 'optimizer/server.ts',
+  worker: 'worker/worker.ts',
+};
+
+export interface StartServiceOptions {
+  /** Absolute path of the service tree. */
+  tree: string;
+  stack: StackInfo;
+  /** Which processes to start (default: all three). */
+  processes?: ProcessName[];
+  /** Extra environment for every process, or per process. */
+  env?: Record<string, string>;
+  envFor?: Partial<Record<ProcessName, Record<string, string>>>;
+  /** Built web page folder the API serves. */
+  webDir?: string;
+  /** How long a process may take to print its ready line. */
+  readyTimeoutMs?: number;
+}
+
+export interface RunningService {
+  apiUrl: string;
+  optimizerUrl: string;
+  /** Redis key prefix; the queue prefix and bucket are derived from the same id. */
+  prefix: string;
+  queue: string;
+  bucket: string;
+  env: Record<string, string>;
+  /** Everything the process wrote to stdout and stderr so far. */
+  logs(name: ProcessName): string;
+  pid(name: ProcessName): number | undefined;
+  /** Starts (or restarts) one process and waits for its ready line. */
+  start(name: ProcessName): Promise<void>;
+  /** Signals one process's group and waits for its exit code (SIGKILL after graceMs). */
+  stop(name: ProcessName, signal?: NodeJS.Signals, graceMs?: number): Promise<number | null>;
+  /** Stops every process; safe to call twice. */
+  stopAll(): Promise<void>;
+}
+
+const READY = (name: ProcessName) => new RegExp(`\\b${name} ready\\b`);
+
+// Linux only: the kernel kills the child when the test process dies, even by SIGKILL.
+const PDEATHSIG = existsSync('/usr/bin/setpriv') ? ['/usr/bin/setpriv', '--pdeathsig', 'SIGKILL', '--'] : [];
+
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) killGroup(child, 'SIGKILL');
+});
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // the group is already gone
+  }
+}
+
+export async function startService(options: StartServiceOptions): Promise<RunningService> {
+  const { tree, stack, processes = ['api', 'optimizer', 'worker'], readyTimeoutMs = 20_000 } = options;
+  for (const name of processes) {
+    if (!existsSync(join(tree, ENTRY[name]))) throw new Error(`${tree} has no ${ENTRY[name]}: is it a service tree?`);
+  }
+  const id = `t${randomBytes(4).toString('hex')}`;
+  const [apiPort, optimizerPort] = await Promise.all([freePort(), freePort()]);
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    API_PORT: String(apiPort),
+    OPTIMIZER_PORT: String(optimizerPort),
+    OPTIMIZER_URL: `http://127.0.0.1:${optimizerPort}`,
+    REDIS_URL: stack.redis.url,
+    AMQP_URL: stack.rabbitmq.url,
+    S3_ENDPOINT: stack.minio.endpoint,
+    S3_ACCESS_KEY: stack.minio.accessKey,
+    S3_SECRET_KEY: stack.minio.secretKey,
+    S3_BUCKET: `wm-${id}`,
+    KEY_PREFIX: `${id}:`,
+    QUEUE_PREFIX: `${id}.`,
+    ...(options.webDir ? { WEB_DIR: options.webDir } : {}),
+    ...options.env,
+  };
+  const children = new Map<ProcessName, ChildProcess>();
+  const output = new Map<ProcessName, string[]>();
+
+  function start(name: ProcessName): Promise<void> {
+    const lines: string[] = [];
+    output.set(name, lines);
+    const [cmd, ...args] = [...PDEATHSIG, process.execPath, ENTRY[name]];
+    const child = spawn(cmd!, args, {
+      cwd: tree,
+      env: { ...env, ...options.envFor?.[name] },
+      detached: true, // its own process group, so stop() reaches grandchildren too
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    live.add(child);
+    children.set(name, child);
+    child.once('exit', () => live.delete(child));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        killGroup(child, 'SIGKILL');
+        reject(new Error(`${name} printed no "${name} ready" line within ${readyTimeoutMs} ms:\n${tail(lines)}`));
+      }, readyTimeoutMs);
+      const onData = (chunk: Buffer) => {
+        const text = chunk.toString();
+        lines.push(text);
+        if (READY(name).test(lines.join(''))) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`${name} exited (${signal ?? code}) before it was ready:\n${tail(lines)}`));
+      });
+    });
+  }
+
+  async function stop(name: ProcessName, signal: NodeJS.Signals = 'SIGTERM', graceMs = 5_000): Promise<number | null> {
+    const child = children.get(name);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    killGroup(child, signal);
+    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
+  }
+
+  const service: RunningService = {
+    apiUrl: `http://127.0.0.1:${apiPort}`,
+    optimizerUrl: env.OPTIMIZER_URL!,
+    prefix: env.KEY_PREFIX!,
+    queue: `${env.QUEUE_PREFIX}watermark_retry`,
+    bucket: env.S3_BUCKET!,
+    env,
+    logs: (name) => (output.get(name) ?? []).join(''),
+    pid: (name) => children.get(name)?.pid,
+    start,
+    stop,
+    async stopAll() {
+      await Promise.all([...children.keys()].map((name) => stop(name, 'SIGKILL')));
+    },
+  };
+  try {
+    // The optimizer first: the API and worker may check it at start-up.
+    if (processes.includes('optimizer')) await start('optimizer');
+    await Promise.all(processes.filter((name) => name !== 'optimizer').map(start));
+  } catch (error) {
+    await service.stopAll();
+    throw error;
+  }
+  return service;
+}
+
+function tail(lines: string[]): string {
+  return lines.join('').split('\n').slice(-15).join('\n');
+}
