@@ -29,6 +29,10 @@ export interface StartServiceOptions {
   webDir?: string;
   /** How long a process may take to print its ready line. */
   readyTimeoutMs?: number;
+  /** Fixed ports (npm start wants a stable URL); random free ports otherwise. */
+  ports?: { api?: number; optimizer?: number };
+  /** Sees every chunk a process writes (npm start streams it to the terminal). */
+  onOutput?: (name: ProcessName, text: string) => void;
 }
 
 export interface RunningService {
@@ -75,7 +79,10 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     if (!existsSync(join(tree, ENTRY[name]))) throw new Error(`${tree} has no ${ENTRY[name]}: is it a service tree?`);
   }
   const id = `t${randomBytes(4).toString('hex')}`;
-  const [apiPort, optimizerPort] = await Promise.all([freePort(), freePort()]);
+  const [apiPort, optimizerPort] = await Promise.all([
+    options.ports?.api ?? freePort(),
+    options.ports?.optimizer ?? freePort(),
+  ]);
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '',
@@ -114,10 +121,13 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
         killGroup(child, 'SIGKILL');
         reject(new Error(`${name} printed no "${name} ready" line within ${readyTimeoutMs} ms:\n${tail(lines)}`));
       }, readyTimeoutMs);
+      let ready = false;
       const onData = (chunk: Buffer) => {
         const text = chunk.toString();
         lines.push(text);
-        if (READY(name).test(lines.join(''))) {
+        options.onOutput?.(name, text);
+        if (!ready && READY(name).test(lines.join(''))) {
+          ready = true;
           clearTimeout(timer);
           resolve();
         }

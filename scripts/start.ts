@@ -1,0 +1,75 @@
+// `npm start`: the service with its servers and its web page, until Ctrl-C.
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildWeb } from '../shared/harness/build-web.ts';
+import { startService, type ProcessName } from '../shared/harness/service.ts';
+import { startStack } from '../shared/stack/index.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '3000' },
+    tree: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (values.help) {
+  console.log(`npm start [-- --port 3000] [--tree <dir>]
+
+  Starts Redis, RabbitMQ, MinIO and Toxiproxy (Docker if it answers, else native servers;
+  STACK_PROVIDER=native|containers to choose), builds the web page, then runs the API,
+  optimizer and retry worker of the service tree (workspace/ if present, else labs/00-baseline).`);
+  process.exit(0);
+}
+
+const port = Number(values.port);
+const tree = resolve(root, values.tree ?? (existsSync(join(root, 'workspace/api')) ? 'workspace' : 'labs/00-baseline'));
+const COLORS: Record<ProcessName, string> = { api: '36', optimizer: '35', worker: '33' };
+
+function fail(message: string): never {
+  console.error(`npm start: ${message}`);
+  process.exit(1);
+}
+
+function assertPortFree(p: number): Promise<void> {
+  return new Promise((ok) => {
+    const probe = createServer()
+      .once('error', () => fail(`port ${p} is in use; stop what holds it or run npm start -- --port ${p + 1}`))
+      .listen(p, '127.0.0.1', () => probe.close(() => ok()));
+  });
+}
+
+function prefixed(name: ProcessName, text: string): void {
+  const tag = process.stdout.isTTY ? `\x1b[${COLORS[name]}m${name.padEnd(9)}\x1b[0m` : name.padEnd(9);
+  for (const line of text.split('\n')) if (line) process.stdout.write(`${tag} ${line}\n`);
+}
+
+if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`--port must be a port number, got "${values.port}"`);
+if (!existsSync(join(tree, 'api'))) fail(`${tree} is not a service tree (no api/ folder)`);
+await assertPortFree(port);
+
+console.log(`Starting ${relative(root, tree)} …`);
+const stack = await startStack({ onProgress: (line) => console.log(`  ${line}`) }).catch((error: Error) => fail(error.message));
+let stopping = false;
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log('\nStopping …');
+  await service?.stopAll();
+  await stack.stop();
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+let service: Awaited<ReturnType<typeof startService>> | undefined;
+try {
+  const webDir = await buildWeb(tree);
+  service = await startService({ tree, stack, webDir, ports: { api: port }, onOutput: prefixed });
+} catch (error) {
+  console.error(`npm start: ${error instanceof Error ? error.message : String(error)}`);
+  await shutdown(1);
+}
+console.log(`\nReady. Open ${service!.apiUrl}  (servers: ${stack.provider}; Ctrl-C stops everything)\n`);
