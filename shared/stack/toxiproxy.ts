@@ -1,0 +1,56 @@
+// Proxies in front of a stack service, through toxiproxy's REST API, the same way for both
+// providers: the upstream is what toxiproxy reaches, the listener is what clients reach.
+// Test files share one toxiproxy, so a proxy takes the first listener nobody uses and
+// every test names its proxies uniquely.
+import { StackError } from './stack-error.ts';
+import type { ProxiedService, ServiceInfo } from './types.ts';
+
+const API_TIMEOUT_MS = 2_000;
+
+export interface CreatedProxy {
+  name: string;
+  /** Where clients connect to go through the proxy. */
+  host: string;
+  port: number;
+}
+
+type Toxiproxy = ServiceInfo['toxiproxy'];
+
+async function api(toxiproxy: Toxiproxy, method: string, path: string, body?: unknown): Promise<Response> {
+  return fetch(`${toxiproxy.apiUrl}${path}`, {
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+    signal: AbortSignal.timeout(API_TIMEOUT_MS),
+  });
+}
+
+function portOf(address: string): number {
+  return Number(address.slice(address.lastIndexOf(':') + 1));
+}
+
+export async function createProxy(toxiproxy: Toxiproxy, name: string, service: ProxiedService): Promise<CreatedProxy> {
+  const upstream = toxiproxy.upstreams[service];
+  if (!upstream) throw new StackError(`toxiproxy: the stack has no ${service} to proxy; start it with that service`);
+  const existing = (await (await api(toxiproxy, 'GET', '/proxies')).json()) as Record<string, { listen: string }>;
+  if (existing[name]) throw new StackError(`toxiproxy: a proxy named "${name}" already exists; give each test its own name`);
+  const used = new Set(Object.values(existing).map((proxy) => portOf(proxy.listen)));
+  let lastError = 'no free listener';
+  for (const listener of toxiproxy.listeners) {
+    if (used.has(portOf(listener.listen))) continue;
+    const response = await api(toxiproxy, 'POST', '/proxies', { name, listen: listener.listen, upstream, enabled: true });
+    if (response.ok) {
+      await response.body?.cancel();
+      return { name, host: listener.host, port: listener.port };
+    }
+    // Another test file may have taken this listener since the GET: try the next one.
+    lastError = `HTTP ${response.status} ${(await response.text()).trim()}`;
+  }
+  throw new StackError(`toxiproxy: could not create proxy "${name}" to ${upstream} on any of ${toxiproxy.listeners.length} listeners (${lastError})`);
+}
+
+export async function deleteProxy(toxiproxy: Toxiproxy, name: string): Promise<void> {
+  const response = await api(toxiproxy, 'DELETE', `/proxies/${encodeURIComponent(name)}`);
+  await response.body?.cancel();
+  if (!response.ok && response.status !== 404) throw new StackError(`toxiproxy: could not delete proxy "${name}" (HTTP ${response.status})`);
+}
