@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'workspace/', '.tools/', '.cache/', '**/dist/'] },
+  { ignores: ['node_modules/', 'workspace/', '.tools/', '.cache/', '.lab/', '**/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,0 +1,199 @@
+// What each `npm run lab <command>` prints: one line per step, then a "Next:" line with the
+// exact command to run. The work itself is done by the engine modules this file calls.
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { buildBranches } from './branches.ts';
+import { listLabs, type Lab, type Variant } from './catalog.ts';
+import { runChecks } from './check.ts';
+import { writeChecklist } from './checklist.ts';
+import { labDiff } from './diff.ts';
+import { UserError } from './errors.ts';
+import { nextHint } from './hint.ts';
+import { loadLabMeta, tryLoadLabMeta } from './lab-meta.ts';
+import { lockLab } from './lock.ts';
+import { shown, treesDir, workspaceDir, type LabRepo } from './paths.ts';
+import { allLabProgress, isComplete, labProgress, progressCell, progressLine, readProgress } from './progress.ts';
+import { rebaseLab, type RebaseResult } from './rebase.ts';
+import { writeSchemaFile } from './schema-file.ts';
+import { labTree, materialize } from './tree.ts';
+import { atRisk, startWorkspace, workspaceChanges } from './workspace.ts';
+
+const say = (line = '') => console.log(line);
+
+/** The learner's next step, from progress and what workspace/ holds. */
+export function suggestNext(repo: LabRepo): string {
+  const entries = allLabProgress(repo);
+  const next = entries.find((entry) => !isComplete(entry));
+  if (!next) {
+    const last = entries.at(-1);
+    return last ? `every lab is done; npm run verify lab-${last.lab.nn} -- --cumulative checks they all still hold` : 'add a lab under labs/';
+  }
+  const state = workspaceChanges(repo).state;
+  return state?.lab === next.lab.name ? `npm run verify lab-${next.lab.nn}` : `npm run lab start ${next.lab.nn}`;
+}
+
+export function cmdList(repo: LabRepo, withWorkspace: boolean): void {
+  const labs = listLabs(repo);
+  if (labs.length === 0) {
+    say(`No labs under ${shown(repo, repo.labsDir)}/ yet.`);
+    return;
+  }
+  const progress = readProgress(repo);
+  const rows = labs.map((lab) => {
+    const meta = tryLoadLabMeta(repo, lab);
+    if (!meta) return [lab.nn, `${lab.slug} (lab.json is invalid: npm run lab check)`, '', '', ''];
+    return [lab.nn, meta.title, meta.level, meta.duration, progressCell(labProgress(lab, meta, progress))];
+  });
+  const header = ['#', 'lab', 'level', 'time', 'progress'];
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  for (const row of [header, ...rows]) say(`  ${row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()}`);
+  if (withWorkspace) {
+    const changes = workspaceChanges(repo);
+    say();
+    if (!changes.hasContent) say('workspace/ is empty.');
+    else if (!changes.state) say('workspace/ holds files the lab tools did not write.');
+    else {
+      const changed = atRisk(changes).length + changes.deleted.length;
+      say(`workspace/ holds lab ${changes.state.lab} ${changes.state.variant}${changed ? `, ${changed} file${changed === 1 ? '' : 's'} changed since` : ', unchanged'}.`);
+    }
+    say(progressLine(allLabProgress(repo)));
+  }
+  say(`Next: ${suggestNext(repo)}`);
+}
+
+export function cmdStart(repo: LabRepo, lab: Lab, variant: Variant, force: boolean): void {
+  const meta = loadLabMeta(repo, lab);
+  say(`Lab ${lab.nn} · ${meta.title} — ${variant}`);
+  const result = startWorkspace(repo, lab, variant, { force });
+  if (result.backup) {
+    const was = result.previous ? ` (was lab ${result.previous.lab} ${result.previous.variant})` : '';
+    say(`  ✓ backed up workspace/${was} to ${shown(repo, result.backup)}/`);
+  }
+  say(`  ✓ wrote ${result.files} files to ${shown(repo, workspaceDir(repo))}/`);
+  const nextLab = listLabs(repo).find((other) => other.number > lab.number);
+  say(
+    variant === 'starter'
+      ? `Next: read ${shown(repo, join(lab.dir, 'README.md'))}, edit workspace/, then npm run verify lab-${lab.nn}`
+      : `Next: npm run verify lab-${lab.nn}${nextLab ? `, then npm run lab start ${nextLab.nn}` : ''}`,
+  );
+}
+
+export function cmdDiff(repo: LabRepo, lab: Lab, options: { whitespace: boolean; stat: boolean; mine: boolean }): void {
+  const { text, whitespaceOnly } = labDiff(repo, lab, { ...options, workspace: options.mine, color: process.stdout.isTTY === true });
+  const what = options.mine ? `workspace/ and solution ${lab.nn}` : `starter ${lab.nn} and solution ${lab.nn}`;
+  if (text.trim() === '') say(`No differences between ${what}${whitespaceOnly.length ? ' but whitespace' : ''}.`);
+  else process.stdout.write(text);
+  if (whitespaceOnly.length > 0) {
+    say(`(${whitespaceOnly.length} file${whitespaceOnly.length === 1 ? '' : 's'} with whitespace-only changes left out: ${whitespaceOnly.join(', ')}; add -- --whitespace to see them)`);
+  }
+}
+
+export function cmdHint(repo: LabRepo, lab: Lab): void {
+  const result = nextHint(repo, lab);
+  if (result.kind === 'all-passed') {
+    say(`Every criterion of lab ${lab.nn} passed at the last verify: no hint needed.`);
+    const nextLab = listLabs(repo).find((other) => other.number > lab.number);
+    say(`Next: ${nextLab ? `npm run lab start ${nextLab.nn}, or ` : ''}npm run lab diff ${lab.nn} -- --mine to compare your work with the solution`);
+    return;
+  }
+  const { criterion } = result;
+  const why = result.why === 'failing' ? 'still failing' : 'not verified yet';
+  if (result.kind === 'exhausted') {
+    say(result.hints.length === 1 ? `The only hint for ${criterion.id} (${why}) is revealed:` : `All ${result.hints.length} hints for ${criterion.id} (${why}) are revealed:`);
+    result.hints.forEach((hint, index) => say(`  ${index + 1}. ${hint}`));
+    say(`Next: npm run verify lab-${lab.nn}, or compare your work with the solution: npm run lab diff ${lab.nn} -- --mine`);
+    return;
+  }
+  say(`${criterion.id} (${why}): ${criterion.text}`);
+  say(`Hint ${result.number}/${result.total}: ${result.text}`);
+  say(result.number < result.total ? `Next: npm run verify lab-${lab.nn}, or npm run lab hint ${lab.nn} for the next hint` : `Next: npm run verify lab-${lab.nn}`);
+}
+
+export function cmdLock(repo: LabRepo, labs: Lab[], force: boolean): void {
+  for (const lab of labs) {
+    const changes = lockLab(repo, lab, { force });
+    const summary = changes.length === 0 ? 'unchanged' : changes.map((change) => `${change.change} ${change.variant}/${change.path}`).join(', ');
+    say(`  ✓ ${shown(repo, join(lab.dir, 'lock.json'))}: ${summary}`);
+  }
+  say('Next: npm run lab check');
+}
+
+function printRebase(result: RebaseResult): void {
+  const { lab, outcomes } = result;
+  if (outcomes.length === 0) say(`  ✓ lab ${lab.nn}: every overlay is up to date`);
+  for (const outcome of outcomes) {
+    const text = {
+      merged: `✓ ${outcome.file}: merged the upstream change`,
+      conflict: `✗ ${outcome.file}: ${outcome.detail}`,
+      'deletion-kept': `✓ ${outcome.file}: still deleted (upstream changed it)`,
+      'deletion-dropped': `✓ ${outcome.file}: deletion dropped (upstream no longer has the file)`,
+    }[outcome.result];
+    say(`  ${text}`);
+  }
+  if (result.solutionPostponed) say(`  · solution overlay of lab ${lab.nn} not re-based yet: resolve the starter first`);
+}
+
+/** Returns the exit code: 1 when a conflict is left to resolve. */
+export function cmdRebase(repo: LabRepo, labs: Lab[]): number {
+  for (const lab of labs) {
+    const result = rebaseLab(repo, lab);
+    printRebase(result);
+    if (result.outcomes.some((outcome) => outcome.result === 'conflict')) {
+      say(`Next: resolve the conflicts above, then npm run lab rebase ${lab.nn} again (and npm run lab check)`);
+      return 1;
+    }
+  }
+  say('Next: npm run lab check, then review the merged files with git diff');
+  return 0;
+}
+
+export function cmdTree(repo: LabRepo, lab: Lab, variant: Variant, out: string | undefined): void {
+  const dir = out ? resolve(out) : join(treesDir(repo), `${lab.name}-${variant}`);
+  // Materializing replaces the folder: never point it at something that holds other work.
+  if (out && existsSync(dir) && readdirSync(dir).length > 0) {
+    throw new UserError(`${shown(repo, dir)} is not empty, and materializing would replace it`, 'pass --out with a new or empty folder');
+  }
+  const tree = labTree(repo, lab, variant);
+  materialize(tree, dir);
+  say(`  ✓ wrote ${variant} ${lab.nn} (${tree.size} files) to ${shown(repo, dir)}/`);
+  say(`Next: LAB_TREE=${dir} npx vitest run labs/${lab.name}/test`);
+}
+
+export function cmdBranches(repo: LabRepo): void {
+  const results = buildBranches(repo);
+  const width = Math.max(...results.map((result) => result.name.length));
+  for (const result of results) say(`  ✓ ${result.name.padEnd(width)}  ${result.commit.slice(0, 12)}  ${result.status}`);
+  say("Next: git push <remote> 'refs/heads/lab-*'");
+  if (results.some((result) => result.status === 'updated')) {
+    say('      (branches regenerated from a new HEAD are rewritten, not appended to: pushing over old ones needs --force)');
+  }
+}
+
+export function cmdChecklist(repo: LabRepo): void {
+  say(`  ✓ wrote ${shown(repo, writeChecklist(repo))}`);
+  say('Next: git add CHECKLIST.md');
+}
+
+export function cmdSchema(repo: LabRepo): void {
+  say(`  ✓ wrote ${shown(repo, writeSchemaFile(repo))}`);
+  say('Next: npm run lab check');
+}
+
+export function cmdCheck(repo: LabRepo): number {
+  let count = 0;
+  for (const { rule, problems } of runChecks(repo)) {
+    say(`  ${problems.length ? '✗' : '✓'} ${rule.title}`);
+    for (const problem of problems) {
+      count++;
+      say(`      ${problem.message}`);
+      if (problem.fix) say(`        fix: ${problem.fix}`);
+    }
+  }
+  if (count === 0) {
+    say('Everything looks fine!');
+    return 0;
+  }
+  say(`${count} problem${count === 1 ? '' : 's'} found.`);
+  say('Next: apply the fixes above, then npm run lab check');
+  return 1;
+}

@@ -1,0 +1,81 @@
+// labs/NN-slug/lock.json: for each overlay file, the git blob id of the file it replaces in
+// the tree it is applied on (null for a new file), and the deletions. Written by
+// `npm run lab lock` and `npm run lab rebase`; people only add deletions by hand.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { Lab } from './catalog.ts';
+import { UserError } from './errors.ts';
+import { shown, type LabRepo } from './paths.ts';
+
+const BLOB_ID = /^[0-9a-f]{40}$/;
+
+export const LockEntrySchema = z
+  .strictObject({
+    base: z
+      .string()
+      .regex(BLOB_ID, 'must be a 40-digit git blob id')
+      .nullable()
+      .describe('Git blob id of the file this overlay file replaces (or deletes) in the tree it is applied on; null when the file is new.'),
+    delete: z.literal(true).optional().describe('The overlay deletes this path; such an entry has no file in the overlay.'),
+  })
+  .describe('Lock of one tree-relative path of an overlay.');
+
+const OverlayLockSchema = z
+  .record(z.string().min(1), LockEntrySchema)
+  .describe('Tree-relative path (forward slashes) → its lock.');
+
+export const LockFileSchema = z
+  .strictObject({
+    formatVersion: z.literal(1).describe('Version of this file format.'),
+    starter: OverlayLockSchema.describe('Locks of starter/, applied on the previous lab\'s solution (the baseline for lab 01).'),
+    solution: OverlayLockSchema.describe('Locks of solution/, applied on this lab\'s starter.'),
+  })
+  .describe('Locks of one lab\'s overlays (labs/NN-slug/lock.json), maintained by `npm run lab lock` and `npm run lab rebase`.');
+
+export type LockEntry = z.infer<typeof LockEntrySchema>;
+export type LockFile = z.infer<typeof LockFileSchema>;
+export type OverlayLock = Record<string, LockEntry>;
+
+export function lockFilePath(lab: Lab): string {
+  return join(lab.dir, 'lock.json');
+}
+
+export function emptyLock(): LockFile {
+  return { formatVersion: 1, starter: {}, solution: {} };
+}
+
+/** A missing lock.json reads as empty: `lab check` reports the overlay files it then lacks. */
+export function readLockFile(repo: LabRepo, lab: Lab): LockFile {
+  const path = lockFilePath(lab);
+  if (!existsSync(path)) return emptyLock();
+  const file = shown(repo, path);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new UserError(`${file} is not valid JSON: ${(error as Error).message}`, `fix it by hand, or delete it and run npm run lab lock ${lab.nn}`);
+  }
+  const parsed = LockFileSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new UserError(`${file}: ${issue.path.map(String).join('.') || '(top level)'}: ${issue.message}`, `fix it, then run npm run lab lock ${lab.nn}`);
+  }
+  return parsed.data;
+}
+
+/** Sorted keys and a trailing newline, so re-locking an unchanged lab changes no byte. */
+export function writeLockFile(lab: Lab, lock: LockFile): void {
+  const sorted = (overlay: OverlayLock) =>
+    Object.fromEntries(
+      Object.keys(overlay)
+        .sort()
+        .map((path) => {
+          const entry = overlay[path]!;
+          return [path, entry.delete ? { base: entry.base, delete: true } : { base: entry.base }];
+        }),
+    );
+  const out = { formatVersion: 1, starter: sorted(lock.starter), solution: sorted(lock.solution) };
+  writeFileSync(lockFilePath(lab), `${JSON.stringify(out, null, 2)}\n`);
+}
+

@@ -1,0 +1,123 @@
+// Carries upstream changes into lab N's stale overlay files with a three-way merge:
+// base = the file the overlay was made against (read back from git by its blob id),
+// ours = the overlay file, theirs = the file upstream has now. Conflicts are written into the
+// overlay file with markers and reported; nothing is dropped silently.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readGitBlob, shortId } from './blob.ts';
+import { listLabs, VARIANTS, type Lab, type Variant } from './catalog.ts';
+import { UserError } from './errors.ts';
+import { runGit } from './git.ts';
+import { readLockFile, writeLockFile } from './lock-file.ts';
+import { assertOverlayClean, readOverlay } from './overlay.ts';
+import { shown, type LabRepo } from './paths.ts';
+import { blobAt, upstreamTree } from './tree.ts';
+
+export interface RebaseOutcome {
+  variant: Variant;
+  path: string;
+  /** labs/NN-slug/<variant>/<path> */
+  file: string;
+  result: 'merged' | 'conflict' | 'deletion-kept' | 'deletion-dropped';
+  /** For conflicts: what happened and what to do. */
+  detail?: string;
+}
+
+export interface RebaseResult {
+  lab: Lab;
+  outcomes: RebaseOutcome[];
+  /** True when the starter had conflicts, so the solution overlay was left for the next run. */
+  solutionPostponed: boolean;
+}
+
+export const hasConflictMarkers = (text: string) => /^<{7} /m.test(text) && /^>{7} /m.test(text);
+
+function upstreamName(lab: Lab, variant: Variant, labs: Lab[]): string {
+  if (variant === 'solution') return `starter ${lab.nn}`;
+  const previous = labs[labs.findIndex((other) => other.name === lab.name) - 1];
+  return previous ? `solution ${previous.nn}` : 'baseline';
+}
+
+export function rebaseLab(repo: LabRepo, lab: Lab): RebaseResult {
+  const labs = listLabs(repo);
+  const outcomes: RebaseOutcome[] = [];
+  for (const variant of VARIANTS) {
+    // Recomputed per variant: the solution overlay merges against the re-based starter.
+    const before = upstreamTree(repo, lab, variant, false);
+    const lock = readLockFile(repo, lab);
+    const overlay = readOverlay(repo, lab, variant, lock);
+    assertOverlayClean(repo, overlay);
+    const stale = Object.entries(overlay.lock)
+      .map(([path, entry]) => ({ path, entry, upstream: blobAt(before, path), file: shown(repo, join(overlay.dir, path)) }))
+      .filter(({ entry, upstream }) => entry.base !== upstream);
+
+    // Read every base first: a missing one stops the run before any file is touched.
+    const bases = new Map<string, Buffer>();
+    for (const { path, entry, upstream, file } of stale) {
+      if (entry.delete || upstream === null) continue;
+      bases.set(path, entry.base === null ? Buffer.alloc(0) : readGitBlob(repo.root, entry.base, file));
+      const ours = readFileSync(join(overlay.dir, path), 'utf8');
+      if (hasConflictMarkers(ours)) {
+        throw new UserError(`${file} still has conflict markers`, `resolve them, then run npm run lab rebase ${lab.nn} again`);
+      }
+    }
+
+    for (const { path, entry, upstream, file } of stale) {
+      if (entry.delete) {
+        // A deletion stays a deletion whatever upstream did to the file; only its base moves.
+        if (upstream === null) delete lock[variant][path];
+        else lock[variant][path] = { base: upstream, delete: true };
+        outcomes.push({ variant, path, file, result: upstream === null ? 'deletion-dropped' : 'deletion-kept' });
+        continue;
+      }
+      if (upstream === null) {
+        outcomes.push({
+          variant, path, file, result: 'conflict',
+          detail: `upstream deleted this file; delete it too (and its lock entry), or keep it as a new file with npm run lab lock ${lab.nn} -- --force`,
+        });
+        continue;
+      }
+      const conflicts = mergeInto(join(overlay.dir, path), bases.get(path)!, readFileSync(before.get(path)!.source), {
+        ours: file,
+        base: `base ${shortId(entry.base)}`,
+        theirs: `upstream (${upstreamName(lab, variant, labs)})`,
+      });
+      // The base moves on in both cases: a conflicted file already holds both sides between
+      // markers, and `lab check` reports the markers until someone resolves them.
+      lock[variant][path] = { base: upstream };
+      if (conflicts === 0) outcomes.push({ variant, path, file, result: 'merged' });
+      else {
+        outcomes.push({
+          variant, path, file, result: 'conflict',
+          detail: conflicts > 0 ? `${conflicts} conflict${conflicts > 1 ? 's' : ''} marked in the file` : 'git could not merge it (binary file?); merge it by hand',
+        });
+      }
+    }
+    writeLockFile(lab, lock);
+    if (variant === 'starter' && outcomes.some((outcome) => outcome.result === 'conflict')) {
+      return { lab, outcomes, solutionPostponed: true };
+    }
+  }
+  return { lab, outcomes, solutionPostponed: false };
+}
+
+/**
+ * `git merge-file` writes the result into `target` in place. Returns the number of conflicts,
+ * or -1 when git refused to merge (binary content).
+ */
+function mergeInto(target: string, base: Buffer, theirs: Buffer, labels: { ours: string; base: string; theirs: string }): number {
+  const tmp = mkdtempSync(join(tmpdir(), 'lab-rebase-'));
+  try {
+    const basePath = join(tmp, 'base');
+    const theirsPath = join(tmp, 'theirs');
+    writeFileSync(basePath, base);
+    writeFileSync(theirsPath, theirs);
+    const okCodes = Array.from({ length: 256 }, (_, code) => code);
+    const { status } = runGit(tmp, ['merge-file', '--diff3', '-L', labels.ours, '-L', labels.base, '-L', labels.theirs, target, basePath, theirsPath], { okCodes });
+    // merge-file exits with the conflict count (capped at 127), or a negative number (255) on error.
+    return status > 127 ? -1 : status;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
