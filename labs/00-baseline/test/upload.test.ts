@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Client } from 'minio';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -39,11 +40,12 @@ describe('POST /upload', () => {
     const { endpoint, accessKey, secretKey } = inject('stack').minio;
     const url = new URL(endpoint);
     const s3 = new Client({ endPoint: url.hostname, port: Number(url.port), useSSL: false, accessKey, secretKey });
+    const sha = createHash('sha256').update(image).digest('hex');
     const names: string[] = [];
-    for await (const item of s3.listObjectsV2(svc.bucket, '', true)) if (item.name) names.push(item.name);
-    const [original] = await Promise.all(names.map((name) => s3.getObject(svc.bucket, name).then((s) => s.toArray())));
-    expect(names).toHaveLength(1);
-    expect(Buffer.concat(original!).equals(image)).toBe(true);
+    for await (const item of s3.listObjectsV2(svc.bucket, '', true)) if (item.name?.includes(sha)) names.push(item.name);
+    expect(names, 'objects named for this image').toHaveLength(1);
+    const stored = await s3.getObject(svc.bucket, names[0]!).then((s) => s.toArray());
+    expect(Buffer.concat(stored).equals(image)).toBe(true);
   });
 
   it('names every pipeline step in Server-Timing, on a miss and on a hit', async () => {
@@ -78,9 +80,11 @@ describe('POST /upload', () => {
   });
 
   it('writes dark text on a light background and light text on a dark one (measured on output pixels)', async () => {
-    const corner = { left: 1600 / 2, top: 1200 / 2, width: 1600 / 2, height: 1200 / 2 };
     const light = await upload(svc.apiUrl, { image: await cornerBackground('light'), wmText: 'Adaptive colour' });
     const dark = await upload(svc.apiUrl, { image: await cornerBackground('dark'), wmText: 'Adaptive colour' });
+    const [width, height] = await size(light.body);
+    // The bottom-right quarter of the output: where the default position puts the text.
+    const corner = { left: width / 2, top: height / 2, width: width / 2, height: height / 2 };
     const onLight = await luma(light.body, corner);
     const onDark = await luma(dark.body, corner);
     // The background is ~235 (light) or ~20 (dark): the text's pixels must differ the other way.
@@ -115,5 +119,21 @@ describe('GET /status/:key and /image/:key', () => {
     expect(image.body.equals(res.body)).toBe(true);
     const unknown = await get(`${svc.apiUrl}/status/${'0'.repeat(64)}`);
     expect(unknown.status).toBe(404);
+  });
+});
+
+describe('gzip', () => {
+  it('compresses JSON only when the client accepts gzip, and never the JPEG', async () => {
+    const url = `${svc.apiUrl}/status/${'0'.repeat(64)}`;
+    const accepted = await fetch(url, { headers: { 'accept-encoding': 'gzip' } });
+    expect(accepted.headers.get('content-encoding')).toBe('gzip');
+    expect(accepted.headers.get('vary')).toMatch(/accept-encoding/i);
+    expect(((await accepted.json()) as { error: { code: string } }).error.code).toBeTruthy();
+    const refused = await fetch(url, { headers: { 'accept-encoding': 'identity' } });
+    expect(refused.headers.get('content-encoding')).toBeNull();
+
+    const image = await upload(svc.apiUrl, { image: await photoJpeg(320, 240), wmText: 'gzip', headers: { 'accept-encoding': 'gzip' } });
+    expect(image.headers.get('content-type')).toBe('image/jpeg');
+    expect(image.headers.get('content-encoding')).toBeNull();
   });
 });
