@@ -5,13 +5,12 @@
 //     to the same request, and their ratio.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import sharp from 'sharp';
 import { photoJpeg } from '../shared/fixtures/images.ts';
+import { barePipeline, medianMs, optimizeOnce, WATERMARK } from '../shared/harness/bare-pipeline.ts';
 import { startService } from '../shared/harness/service.ts';
 import { freePort } from '../shared/harness/ports.ts';
 import { upload } from '../shared/harness/upload.ts';
@@ -39,8 +38,7 @@ if (values.help) {
 const tree = resolve(root, values.tree ?? (existsSync(join(root, 'workspace/api')) ? 'workspace' : 'labs/00-baseline'));
 const runs = positive('runs', values.runs);
 const duration = positive('duration', values.duration);
-const WM = { text: 'NWS Watermark', position: 'bottom-right' } as const;
-const fontfile = createRequire(import.meta.url).resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf');
+const WM = WATERMARK;
 
 function positive(name: string, raw: string | undefined): number {
   const n = Number(raw);
@@ -51,49 +49,10 @@ function positive(name: string, raw: string | undefined): number {
   return n;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
 async function timeRuns(label: string, once: () => Promise<unknown>): Promise<number> {
-  await once();
-  await once();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await once();
-    times.push(performance.now() - t);
-  }
-  const m = median(times);
+  const m = await medianMs(runs, once);
   console.log(`  ${label.padEnd(34)} median ${m.toFixed(1)} ms over ${runs} runs`);
   return m;
-}
-
-// The same work the optimizer does, straight on sharp: no HTTP, no multipart, no JS pixel loops.
-async function barePipeline(input: Buffer): Promise<Buffer> {
-  const resized = await sharp(input)
-    .resize({ width: 1920, height: 1080, fit: 'inside', withoutEnlargement: true, kernel: 'linear' })
-    .toBuffer({ resolveWithObject: true });
-  const text = await sharp({
-    text: { text: `<span foreground="#ffffffb0">${WM.text}</span>`, fontfile, font: 'DejaVu Sans Bold', rgba: true, dpi: 200 },
-  })
-    .png()
-    .toBuffer();
-  return sharp(resized.data)
-    .composite([{ input: text, gravity: 'southeast' }])
-    .jpeg({ quality: 82, mozjpeg: true })
-    .toBuffer();
-}
-
-async function optimizeOnce(optimizerUrl: string, image: Buffer): Promise<void> {
-  const form = new FormData();
-  form.set('image', new Blob([new Uint8Array(image)]), 'photo.jpg');
-  form.set('wm_text', WM.text);
-  form.set('wm_position', WM.position);
-  const response = await fetch(`${optimizerUrl}/optimize`, { method: 'POST', body: form });
-  if (!response.ok) throw new Error(`optimizer answered ${response.status}: ${await response.text()}`);
-  await response.arrayBuffer();
 }
 
 async function requestsPerSecond(label: string, url: string, body: Buffer, contentType: string): Promise<number> {

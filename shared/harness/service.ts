@@ -38,6 +38,8 @@ export interface StartServiceOptions {
 export interface RunningService {
   apiUrl: string;
   optimizerUrl: string;
+  /** The loopback admin listener of each process (labs 01+). */
+  adminUrl: Record<ProcessName, string>;
   /** Redis key prefix; the queue prefix and bucket are derived from the same id. */
   prefix: string;
   queue: string;
@@ -79,16 +81,24 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     if (!existsSync(join(tree, ENTRY[name]))) throw new Error(`${tree} has no ${ENTRY[name]}: is it a service tree?`);
   }
   const id = `t${randomBytes(4).toString('hex')}`;
-  const [apiPort, optimizerPort] = await Promise.all([
+  const [apiPort, optimizerPort, ...adminPorts] = await Promise.all([
     options.ports?.api ?? freePort(),
     options.ports?.optimizer ?? freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
   ]);
+  // Labs 01+ give each process a loopback-only admin port (profiles, metrics, health).
+  const adminPort = { api: adminPorts[0]!, optimizer: adminPorts[1]!, worker: adminPorts[2]! };
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '',
     API_PORT: String(apiPort),
     OPTIMIZER_PORT: String(optimizerPort),
     OPTIMIZER_URL: `http://127.0.0.1:${optimizerPort}`,
+    API_ADMIN_PORT: String(adminPort.api),
+    OPTIMIZER_ADMIN_PORT: String(adminPort.optimizer),
+    WORKER_ADMIN_PORT: String(adminPort.worker),
     REDIS_URL: stack.redis.url,
     AMQP_URL: stack.rabbitmq.url,
     S3_ENDPOINT: stack.minio.endpoint,
@@ -155,6 +165,11 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
   const service: RunningService = {
     apiUrl: `http://127.0.0.1:${apiPort}`,
     optimizerUrl: env.OPTIMIZER_URL!,
+    adminUrl: {
+      api: `http://127.0.0.1:${adminPort.api}`,
+      optimizer: `http://127.0.0.1:${adminPort.optimizer}`,
+      worker: `http://127.0.0.1:${adminPort.worker}`,
+    },
     prefix: env.KEY_PREFIX!,
     queue: `${env.QUEUE_PREFIX}watermark_retry`,
     bucket: env.S3_BUCKET!,
