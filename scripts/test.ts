@@ -1,60 +1,63 @@
-// `npm test`: the repository's proof. Type-check, lint, then every vitest suite against real
-// servers; ends with the plain line "N passed, N failed" that CI reads.
+// `npm test`: the repository's proof, what CI runs.
+//  1. type-check the repo and every materialized starter/solution tree, lint, `lab check`;
+//  2. the matrix: for each lab N, solution(N) passes lab N's tests, every required criterion
+//     fails on starter(N), starter(N) still passes lab N-1's tests; the last solution passes
+//     every lab's tests; plus the tools' own tests and the baseline's;
+//  3. a table, the duration, and the plain line "N passed, N failed".
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { defaultRepo, localDir } from './lab/paths.ts';
+import { buildPlan } from './matrix/plan.ts';
+import type { MatrixResult } from './matrix/reporter.ts';
+import { judge } from './matrix/verdict.ts';
 
-const root = resolve(import.meta.dirname, '..');
+const repo = defaultRepo();
+const root = repo.root;
 const bin = (name: string) => resolve(root, 'node_modules/.bin', name);
 const started = performance.now();
+const seconds = (since: number) => ((performance.now() - since) / 1000).toFixed(1);
 let passed = 0;
 let failed = 0;
-let skipped = 0;
 
-function step(title: string, cmd: string, args: string[]): boolean {
+function step(title: string, cmd: string, args: string[], counted = true): boolean {
   console.log(`\n▶ ${title}`);
   const t = performance.now();
   const { status } = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
   const ok = status === 0;
+  if (counted && ok) passed++;
+  else if (counted) failed++;
   console.log(`${ok ? '✓' : '✗'} ${title} (${seconds(t)} s)`);
   return ok;
 }
 
-function seconds(since: number): string {
-  return ((performance.now() - since) / 1000).toFixed(1);
-}
+step('type-check the repository (tsc --noEmit, strict)', bin('tsc'), ['--noEmit']);
+step('lint (eslint)', bin('eslint'), ['.']);
+step('lab check (lab.json, overlays, locks, CHECKLIST.md)', process.execPath, [join(root, 'scripts/lab.ts'), 'check']);
 
-for (const [title, cmd, args] of [
-  ['type-check (tsc --noEmit, strict)', bin('tsc'), ['--noEmit']],
-  ['lint (eslint)', bin('eslint'), ['.']],
-] as const) {
-  if (step(title, cmd, [...args])) passed++;
-  else failed++;
-}
+console.log('\n▶ materialize every starter and solution');
+const plan = buildPlan(repo);
+console.log(`✓ ${plan.trees.length} trees under .lab/matrix/`);
+if (plan.trees.length) step('type-check every materialized tree', bin('tsc'), ['--noEmit', '-p', join(localDir(repo), 'matrix/tsconfig.json')]);
 
-const report = resolve(root, '.cache/vitest-report.json');
-rmSync(report, { force: true });
-step('tests (vitest, real servers)', bin('vitest'), [
-  'run',
-  '--reporter=default',
-  '--reporter=json',
-  `--outputFile.json=${report}`,
-  ...process.argv.slice(2),
-]);
-try {
-  const result = JSON.parse(readFileSync(report, 'utf8')) as {
-    numPassedTests: number;
-    numFailedTests: number;
-    numPendingTests: number;
-    numTodoTests: number;
-    numFailedTestSuites: number;
-  };
-  passed += result.numPassedTests;
-  // A file that fails to load has no tests of its own to count: count the file.
-  failed += result.numFailedTests + (result.numFailedTests === 0 ? result.numFailedTestSuites : 0);
-  skipped += result.numPendingTests + result.numTodoTests;
-} catch {
-  console.log('✗ vitest wrote no report: it crashed before running the tests (see above)');
+const resultsFile = join(localDir(repo), 'matrix/results.json');
+rmSync(resultsFile, { force: true });
+console.log('\n(starter runs are expected to fail their own lab\'s criteria: the table below says whether each failed as it must)');
+step(
+  'tests against real servers (vitest, one project per tests × tree)',
+  bin('vitest'),
+  ['run', '--config', 'scripts/matrix/vitest.config.ts', '--reporter=default', '--reporter=./scripts/matrix/reporter.ts', ...process.argv.slice(2)],
+  false,
+);
+let skipped = 0;
+if (existsSync(resultsFile)) {
+  const verdict = judge(plan, JSON.parse(readFileSync(resultsFile, 'utf8')) as MatrixResult[], root);
+  for (const line of verdict.lines) console.log(line);
+  passed += verdict.passed;
+  failed += verdict.failed;
+  skipped = verdict.skipped;
+} else {
+  console.log('✗ vitest wrote no results: it stopped before running the tests (see above)');
   failed++;
 }
 

@@ -1,0 +1,40 @@
+// Writes every test's outcome with its project (the tree it ran against) to the file named
+// by MATRIX_RESULTS; vitest's JSON report has no project, so the matrix needs its own.
+import { writeFileSync } from 'node:fs';
+import type { Reporter, TestModule } from 'vitest/node';
+
+export interface MatrixResult {
+  project: string;
+  file: string;
+  /** describe() titles then the test title. */
+  path: string[];
+  state: 'passed' | 'failed' | 'skipped';
+  error?: string;
+}
+
+export default class MatrixReporter implements Reporter {
+  onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
+    const results: MatrixResult[] = [];
+    for (const module of modules) {
+      const tests = [...module.children.allTests()];
+      for (const test of tests) {
+        const path: string[] = [];
+        for (let node = test.parent; node.type === 'suite'; node = node.parent) path.unshift(node.name);
+        const result = test.result();
+        results.push({
+          project: module.project.name,
+          file: module.moduleId,
+          path: [...path, test.name],
+          state: result.state === 'passed' ? 'passed' : result.state === 'failed' ? 'failed' : 'skipped',
+          ...(result.state === 'failed' && result.errors?.[0] ? { error: result.errors[0].message } : {}),
+        });
+      }
+      // A file that failed to load has no tests: record the file itself as one failure.
+      const loadError = module.errors()[0];
+      if (tests.length === 0 || (loadError && module.state() === 'failed')) {
+        results.push({ project: module.project.name, file: module.moduleId, path: ['(file)'], state: 'failed', error: loadError?.message ?? 'no tests ran' });
+      }
+    }
+    writeFileSync(process.env.MATRIX_RESULTS ?? '.lab/matrix/results.json', JSON.stringify(results));
+  }
+}
