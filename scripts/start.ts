@@ -6,6 +6,9 @@ import { parseArgs } from 'node:util';
 import { buildWeb } from '../shared/harness/build-web.ts';
 import { startService, type ProcessName } from '../shared/harness/service.ts';
 import { startStack } from '../shared/stack/index.ts';
+import { listLabs } from './lab/catalog.ts';
+import { defaultRepo } from './lab/paths.ts';
+import { startWorkspace } from './lab/workspace.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -20,12 +23,12 @@ if (values.help) {
 
   Starts Redis, RabbitMQ, MinIO and Toxiproxy (Docker if it answers, else native servers;
   STACK_PROVIDER=native|containers to choose), builds the web page, then runs the API,
-  optimizer and retry worker of the service tree (workspace/ if present, else labs/00-baseline).`);
+  optimizer and retry worker of workspace/ (lab 01's starter is put there the first time).`);
   process.exit(0);
 }
 
 const port = Number(values.port);
-const tree = resolve(root, values.tree ?? (existsSync(join(root, 'workspace/api')) ? 'workspace' : 'labs/00-baseline'));
+const tree = resolve(root, values.tree ?? 'workspace');
 const COLORS: Record<ProcessName, string> = { api: '36', optimizer: '35', worker: '33' };
 
 function fail(message: string): never {
@@ -47,6 +50,13 @@ function prefixed(name: ProcessName, text: string): void {
 }
 
 if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`--port must be a port number, got "${values.port}"`);
+if (!values.tree && !existsSync(join(tree, 'api'))) {
+  // First run: the course starts at lab 01's starter.
+  const [first] = listLabs(defaultRepo());
+  if (!first) fail('there is no lab yet; run npm start -- --tree labs/00-baseline');
+  const result = startWorkspace(defaultRepo(), first, 'starter');
+  console.log(`No workspace yet: wrote lab ${first.nn}'s starter (${result.files} files) to workspace/`);
+}
 if (!existsSync(join(tree, 'api'))) fail(`${tree} is not a service tree (no api/ folder)`);
 await assertPortFree(port);
 
@@ -67,7 +77,9 @@ process.on('SIGTERM', () => void shutdown(0));
 let service: Awaited<ReturnType<typeof startService>> | undefined;
 try {
   const webDir = await buildWeb(tree);
-  service = await startService({ tree, stack, webDir, ports: { api: port }, onOutput: prefixed });
+  // The service's own defaults for names: this is the one service on these servers.
+  const env = { KEY_PREFIX: 'wm:', QUEUE_PREFIX: '', S3_BUCKET: 'originals' };
+  service = await startService({ tree, stack, webDir, env, ports: { api: port }, onOutput: prefixed });
 } catch (error) {
   console.error(`npm start: ${error instanceof Error ? error.message : String(error)}`);
   await shutdown(1);
