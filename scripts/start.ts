@@ -78,7 +78,8 @@ let service: Awaited<ReturnType<typeof startService>> | undefined;
 try {
   const webDir = await buildWeb(tree);
   // The service's own defaults for names: this is the one service on these servers.
-  const env = { KEY_PREFIX: 'wm:', QUEUE_PREFIX: '', S3_BUCKET: 'originals' };
+  // Fixed admin ports (labs 01+): the ones compose/prometheus.yml scrapes.
+  const env = { KEY_PREFIX: 'wm:', QUEUE_PREFIX: '', S3_BUCKET: 'originals', API_ADMIN_PORT: '9464', OPTIMIZER_ADMIN_PORT: '9465', WORKER_ADMIN_PORT: '9466' };
   service = await startService({ tree, stack, webDir, env, ports: { api: port }, onOutput: prefixed });
 } catch (error) {
   console.error(`npm start: ${error instanceof Error ? error.message : String(error)}`);

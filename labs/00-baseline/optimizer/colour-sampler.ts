@@ -1,8 +1,5 @@
 // Adaptive colour: measure the background under the text box and pick the text colour with
 // the higher WCAG contrast against it (dark text on light backgrounds, light on dark).
-//
-// DELIBERATELY SLOW (lab 01 fixes it): walks every pixel of the whole resized image in
-// JavaScript, allocating objects per pixel, although only the text box matters.
 import type { Box, RawImage } from './raw-image.ts';
 
 export interface TextColour {

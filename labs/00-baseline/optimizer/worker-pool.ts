@@ -1,5 +1,5 @@
 // The optimizer's worker pool: at most `concurrency` images in the pipeline at once (Go's
-// one-slot-per-CPU semaphore). sharp runs on the libuv thread pool, the colour sampler on
+// one-slot-per-CPU semaphore). sharp runs on the libuv thread pool, the colour measurement on
 // the event loop; both stay within this bound.
 // DELIBERATE WEAKNESS (lab 10 fixes it): the queue in front of the pool is unbounded, so a
 // burst piles up requests and their buffers in memory instead of being refused.
