@@ -7,6 +7,10 @@ import { loadLabMeta } from '../lab/lab-meta.ts';
 import { baselineDir, localDir, type LabRepo } from '../lab/paths.ts';
 import { labTree, materialize } from '../lab/tree.ts';
 
+/** Test files that compare measured times run alone, after the others (see vitest.config.ts). */
+export const TIMING = '**/*.timing.test.ts';
+export const TIMING_SUFFIX = ' (timing)';
+
 export interface MatrixRun {
   /** vitest project name, also the row label. */
   project: string;

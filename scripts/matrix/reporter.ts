@@ -2,6 +2,7 @@
 // by MATRIX_RESULTS; vitest's JSON report has no project, so the matrix needs its own.
 import { writeFileSync } from 'node:fs';
 import type { Reporter, TestModule } from 'vitest/node';
+import { TIMING_SUFFIX } from './plan.ts';
 
 export interface MatrixResult {
   project: string;
@@ -11,6 +12,9 @@ export interface MatrixResult {
   state: 'passed' | 'failed' | 'skipped';
   error?: string;
 }
+
+// A run's timing files form a project of their own; they report under the run's name.
+const projectOf = (module: TestModule) => module.project.name.replace(TIMING_SUFFIX, '');
 
 export default class MatrixReporter implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
@@ -22,7 +26,7 @@ export default class MatrixReporter implements Reporter {
         for (let node = test.parent; node.type === 'suite'; node = node.parent) path.unshift(node.name);
         const result = test.result();
         results.push({
-          project: module.project.name,
+          project: projectOf(module),
           file: module.moduleId,
           path: [...path, test.name],
           state: result.state === 'passed' ? 'passed' : result.state === 'failed' ? 'failed' : 'skipped',
@@ -32,7 +36,7 @@ export default class MatrixReporter implements Reporter {
       // A file that failed to load has no tests: record the file itself as one failure.
       const loadError = module.errors()[0];
       if (tests.length === 0 || (loadError && module.state() === 'failed')) {
-        results.push({ project: module.project.name, file: module.moduleId, path: ['(file)'], state: 'failed', error: loadError?.message ?? 'no tests ran' });
+        results.push({ project: projectOf(module), file: module.moduleId, path: ['(file)'], state: 'failed', error: loadError?.message ?? 'no tests ran' });
       }
     }
     writeFileSync(process.env.MATRIX_RESULTS ?? '.lab/matrix/results.json', JSON.stringify(results));
