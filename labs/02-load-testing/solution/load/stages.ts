@@ -1,0 +1,28 @@
+// The closed model's schedule. Each stage ramps the number of connections linearly from the
+// previous stage's target (0 before the first) to its own over its duration, like k6's
+// ramping VUs; a stage of "0s" jumps straight to its target.
+import type { Stage } from './scenario.ts';
+
+/** Connections the stages ask for `elapsed` milliseconds after the start. */
+export function connectionsAt(stages: readonly Stage[], elapsed: number): number {
+  let from = 0;
+  let start = 0;
+  for (const stage of stages) {
+    const end = start + stage.duration;
+    if (elapsed < end) return Math.round(from + ((stage.target - from) * (elapsed - start)) / stage.duration);
+    from = stage.target;
+    start = end;
+  }
+  return from;
+}
+
+/** Milliseconds the stages last in total. */
+export function stagesDuration(stages: readonly Stage[]): number {
+  return stages.reduce((sum, stage) => sum + stage.duration, 0);
+}
+
+/** "0 → 10 → 50 → 100 → 0", the targets in order, repeats folded. */
+export function describeStages(stages: readonly Stage[]): string {
+  const targets = [0, ...stages.map((stage) => stage.target)].filter((target, i, all) => i === 0 || target !== all[i - 1]);
+  return targets.join(' → ');
+}
