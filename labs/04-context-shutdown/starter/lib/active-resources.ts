@@ -1,0 +1,26 @@
+// What keeps this process's event loop alive, counted by kind: Node's nearest thing to Go's
+// runtime.NumGoroutine() and /debug/pprof/goroutine. Each entry of
+// process.getActiveResourcesInfo() is one handle or request libuv still waits on: a timer
+// (Timeout), a socket (TCPSocketWrap), a listening server (TCPServerWrap), a file system
+// call in progress (FSReqCallback)… A kind whose count grows with traffic and never comes
+// back down once the traffic stops is a leak, exactly like a goroutine count that only grows.
+//
+// Two blind spots, both worth knowing before trusting a flat line: a timer or socket that
+// was unref()'d no longer keeps the loop alive, so it is not counted although it still runs
+// and still holds everything its callback refers to; and promises are not resources at all,
+// so an await that never settles leaves no trace here (a heap profile finds both).
+
+export interface ActiveResources {
+  /** All active resources, this request's own socket included. */
+  total: number;
+  /** Count per kind, the most numerous first. */
+  byType: Record<string, number>;
+}
+
+export function activeResources(): ActiveResources {
+  const kinds = process.getActiveResourcesInfo();
+  const counts = new Map<string, number>();
+  for (const kind of kinds) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  const byType = Object.fromEntries([...counts].sort(([a, x], [b, y]) => y - x || a.localeCompare(b)));
+  return { total: kinds.length, byType };
+}
