@@ -116,7 +116,6 @@ describe('SIGTERM to the worker while its job outlasts the grace period', () => 
     link.delayMs = 0;
     await svc.start('worker');
     const done = await poll(async () => ((await statusOf(svc, job.statusUrl)) === 'done' ? true : undefined), 10_000, 200);
-    console.log(svc.logs('worker'), JSON.stringify(link.calls));
     expect(done, `the restarted worker did not finish the requeued job within 10 s:\n${tail(svc, 'worker')}`).toBe(true);
   });
 });

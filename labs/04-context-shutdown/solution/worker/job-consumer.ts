@@ -52,6 +52,10 @@ export interface JobSignals {
 
 export async function consumeJobs(deps: JobDeps, { amqpUrl, queue, retryDelayMs, log }: ConsumerOptions): Promise<JobConsumer> {
   const deliveries = new EventEmitter();
+  // Listening before subscribing: events.on queues what arrives before the loop asks for it,
+  // whereas a delivery emitted with no listener yet is dropped, and with prefetch 1 the
+  // unacknowledged job then blocks this consumer for good (a restart meets a full queue).
+  const incoming = on(deliveries, 'delivery', { close: ['end'] }) as AsyncIterableIterator<[Delivery]>;
   const stopping = new AbortController();
   const abandon = new AbortController();
   let subscription: { channel: Channel; consumerTag: string } | undefined;
@@ -74,7 +78,7 @@ export async function consumeJobs(deps: JobDeps, { amqpUrl, queue, retryDelayMs,
     log,
   );
   // The loop's promise is kept: stop() waits on it, as a WaitGroup would.
-  const loop = processDeliveries(deps, deliveries, retryDelayMs, log, { stopping: stopping.signal, abandon: abandon.signal });
+  const loop = processDeliveries(deps, incoming, retryDelayMs, log, { stopping: stopping.signal, abandon: abandon.signal });
 
   return {
     async stop(deadline) {
@@ -103,8 +107,8 @@ export async function consumeJobs(deps: JobDeps, { amqpUrl, queue, retryDelayMs,
   };
 }
 
-async function processDeliveries(deps: JobDeps, deliveries: EventEmitter, retryDelayMs: number, log: Logger, signals: JobSignals): Promise<void> {
-  for await (const [delivery] of on(deliveries, 'delivery', { close: ['end'] }) as AsyncIterableIterator<[Delivery]>) {
+async function processDeliveries(deps: JobDeps, incoming: AsyncIterableIterator<[Delivery]>, retryDelayMs: number, log: Logger, signals: JobSignals): Promise<void> {
+  for await (const [delivery] of incoming) {
     if (signals.stopping.aborted) {
       // Delivered just before the subscription was cancelled: not started, so handed back.
       settle(() => delivery.channel.nack(delivery.message, false, true), log);
