@@ -31,6 +31,8 @@ interface Delivery {
 
 export async function consumeJobs(deps: JobDeps, { amqpUrl, queue, retryDelayMs, log }: ConsumerOptions): Promise<void> {
   const deliveries = new EventEmitter();
+  // Listening before subscribing: a delivery emitted before anyone listens would be dropped.
+  const incoming = on(deliveries, 'delivery') as AsyncIterableIterator<[Delivery]>;
   // Runs again after every reconnect: a consumer lives and dies with its channel.
   await connectAmqp(
     amqpUrl,
@@ -46,11 +48,11 @@ export async function consumeJobs(deps: JobDeps, { amqpUrl, queue, retryDelayMs,
     },
     log,
   );
-  void processDeliveries(deps, deliveries, retryDelayMs, log);
+  void processDeliveries(deps, incoming, retryDelayMs, log);
 }
 
-async function processDeliveries(deps: JobDeps, deliveries: EventEmitter, retryDelayMs: number, log: Logger): Promise<void> {
-  for await (const [delivery] of on(deliveries, 'delivery') as AsyncIterableIterator<[Delivery]>) {
+async function processDeliveries(deps: JobDeps, incoming: AsyncIterableIterator<[Delivery]>, retryDelayMs: number, log: Logger): Promise<void> {
+  for await (const [delivery] of incoming) {
     await handleMessage(deps, delivery, retryDelayMs, log);
   }
 }
