@@ -42,9 +42,6 @@ if (!Number.isInteger(lines) || lines < 1 || !Number.isInteger(runs) || runs < 1
   process.exit(1);
 }
 
-if (values.variant) await child(values.variant as Variant);
-else await parent();
-
 /** Writes the lines, then reports its two times on fd 3. */
 async function child(name: Variant): Promise<void> {
   const make = variants[name];
@@ -66,14 +63,14 @@ async function runChild(name: Variant): Promise<{ blocked: number; flushed: numb
   const proc = spawn(process.execPath, [import.meta.filename, '--variant', name, '--lines', String(lines)], { stdio: ['ignore', 'pipe', 'inherit', 'pipe'] });
   let bytes = 0;
   let report = '';
-  proc.stdout.on('data', (chunk: Buffer) => (bytes += chunk.length));
+  proc.stdout!.on('data', (chunk: Buffer) => (bytes += chunk.length));
   proc.stdio[3]!.on('data', (chunk: Buffer) => (report += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => proc.on('close', resolve));
   if (code !== 0) throw new Error(`variant ${name} exited with ${code}`);
   return { ...(JSON.parse(report) as { blocked: number; flushed: number }), bytes };
 }
 
-const median = (values: number[]) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const median = (numbers: number[]) => numbers.toSorted((a, b) => a - b)[Math.floor(numbers.length / 2)]!;
 
 async function parent(): Promise<void> {
   console.log(`${lines} lines per run, median of ${runs} runs, stdout a pipe drained by this process\n`);
@@ -89,3 +86,6 @@ async function parent(): Promise<void> {
     console.log(`${name.padEnd(20)} ${blocked.toFixed(2).padStart(16)} ${flushed.toFixed(2).padStart(19)} ${bytes.toFixed(0).padStart(12)} ${`${(flushed / reference).toFixed(1)}×`.padStart(15)}`);
   }
 }
+
+if (values.variant) await child(values.variant as Variant);
+else await parent();
