@@ -79,7 +79,11 @@ try {
   const webDir = await buildWeb(tree);
   // The service's own defaults for names: this is the one service on these servers.
   // Fixed admin ports (labs 01+): the ones compose/prometheus.yml scrapes.
-  const env = { KEY_PREFIX: 'wm:', QUEUE_PREFIX: '', S3_BUCKET: 'originals', API_ADMIN_PORT: '9464', OPTIMIZER_ADMIN_PORT: '9465', WORKER_ADMIN_PORT: '9466' };
+  const env: Record<string, string> = { KEY_PREFIX: 'wm:', QUEUE_PREFIX: '', S3_BUCKET: 'originals', API_ADMIN_PORT: '9464', OPTIMIZER_ADMIN_PORT: '9465', WORKER_ADMIN_PORT: '9466' };
+  // Your log settings reach the service (lab 03+); the processes write to a pipe, so a
+  // terminal here asks them for readable lines rather than JSON.
+  for (const name of ['LOG_LEVEL', 'LOG_FORMAT']) if (process.env[name]) env[name] = process.env[name];
+  if (process.stdout.isTTY) env.LOG_FORMAT ??= 'pretty';
   service = await startService({ tree, stack, webDir, env, ports: { api: port }, onOutput: prefixed });
 } catch (error) {
   console.error(`npm start: ${error instanceof Error ? error.message : String(error)}`);
