@@ -77,9 +77,10 @@ describe('step lines', () => {
     if (Math.abs(optimizerLogged - optimizerTimed) > 5 + optimizerTimed * 0.5) {
       expect.fail(`the optimizer step lines add up to ${optimizerLogged} "ms" where Server-Timing says ${optimizerTimed.toFixed(1)} ms: are they seconds, microseconds, or timed around something else?`);
     }
-    const stepsTotal = miss.lines.filter((line) => line.step !== undefined).reduce((sum, line) => sum + (line.duration_ms as number), 0);
+    // Each step fits in the request (steps may overlap: a later lab runs two at once).
+    const longest = Math.max(...miss.lines.filter((line) => line.step !== undefined).map((line) => line.duration_ms as number));
     const total = miss.summary.duration_ms as number;
-    expect(stepsTotal, `the step lines add up to ${stepsTotal.toFixed(1)} ms, more than the request's total duration_ms ${total}`).toBeLessThanOrEqual(total * 1.1 + 5);
+    expect(longest, `a step line says ${longest} ms, more than the request's total duration_ms ${total}`).toBeLessThanOrEqual(total * 1.1 + 5);
 
     // The same upload again: answered from Redis, and the lookup says so.
     const hit = await uploadAndCollect(image, 'step fields');
