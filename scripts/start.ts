@@ -29,6 +29,10 @@ if (values.help) {
 
 const port = Number(values.port);
 const tree = resolve(root, values.tree ?? 'workspace');
+// The service's tunables you may set when you run npm start (each lab's README names its own).
+const SETTINGS = ['LOG_LEVEL', 'LOG_FORMAT', 'OPTIMIZER_CONCURRENCY', 'OPTIMIZER_TIMEOUT_MS', 'SHUTDOWN_GRACE_MS', 'RETRY_DELAY_MS', 'CACHE_TTL_SECONDS'];
+// Some time past the service's own SHUTDOWN_GRACE_MS (8 s by default), a process is killed.
+const stopGraceMs = Math.max(12_000, (Number(process.env.SHUTDOWN_GRACE_MS) || 0) + 4_000);
 const COLORS: Record<ProcessName, string> = { api: '36', optimizer: '35', worker: '33' };
 
 function fail(message: string): never {
@@ -64,10 +68,17 @@ console.log(`Starting ${relative(root, tree)} …`);
 const stack = await startStack({ onProgress: (line) => console.log(`  ${line}`) }).catch((error: Error) => fail(error.message));
 let stopping = false;
 async function shutdown(code: number): Promise<void> {
-  if (stopping) return;
+  if (stopping) {
+    console.log('Stopping now.');
+    await service?.stopAll();
+    await stack.stop();
+    process.exit(1);
+  }
   stopping = true;
-  console.log('\nStopping …');
-  await service?.stopAll();
+  console.log('\nStopping … (SIGTERM: from lab 04 on the service drains first; Ctrl-C again to stop at once)');
+  // The API and the worker first: what they finish may still need the optimizer.
+  await Promise.all([service?.stop('api', 'SIGTERM', stopGraceMs), service?.stop('worker', 'SIGTERM', stopGraceMs)]);
+  await service?.stop('optimizer', 'SIGTERM', stopGraceMs);
   await stack.stop();
   process.exit(code);
 }
@@ -80,9 +91,9 @@ try {
   // The service's own defaults for names: this is the one service on these servers.
   // Fixed admin ports (labs 01+): the ones compose/prometheus.yml scrapes.
   const env: Record<string, string> = { KEY_PREFIX: 'wm:', QUEUE_PREFIX: '', S3_BUCKET: 'originals', API_ADMIN_PORT: '9464', OPTIMIZER_ADMIN_PORT: '9465', WORKER_ADMIN_PORT: '9466' };
-  // Your log settings reach the service (lab 03+); the processes write to a pipe, so a
-  // terminal here asks them for readable lines rather than JSON.
-  for (const name of ['LOG_LEVEL', 'LOG_FORMAT']) if (process.env[name]) env[name] = process.env[name];
+  // Your settings reach the service; the processes write to a pipe, so a terminal here asks
+  // them for readable lines rather than JSON (lab 03+).
+  for (const name of SETTINGS) if (process.env[name]) env[name] = process.env[name];
   if (process.stdout.isTTY) env.LOG_FORMAT ??= 'pretty';
   service = await startService({ tree, stack, webDir, env, ports: { api: port }, onOutput: prefixed });
 } catch (error) {

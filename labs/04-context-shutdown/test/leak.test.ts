@@ -1,7 +1,8 @@
 // The goroutine-leak check, Node's way: count what keeps the API's event loop alive
 // (process.getActiveResourcesInfo(), served on its admin port), send 300 uploads, and the
-// count must come back to where it was. Every upload after the first is a cache hit: a leak
-// per request shows up without 300 trips through the optimizer.
+// count must come back to where it was, and so must the timers and responses in the heap (an
+// unref()ed timer leaves the count but not the heap). Every upload after the first is a cache
+// hit: a leak per request shows up without 300 trips through the optimizer.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { photoJpeg } from '../../../shared/fixtures/images.ts';
 import { startService, type RunningService } from '../../../shared/harness/service.ts';
@@ -38,6 +39,15 @@ describe('active resources', () => {
       after = await activeResources(svc.adminUrl.api);
       return Math.abs(after.total - before.total) <= tolerance ? after : undefined;
     }, 3_000, 200);
+    // unref() takes a timer out of the count above but not out of the heap: the leak is only
+    // gone when the per-request timers and responses themselves are.
+    const hidden = (['Timeout', 'ServerResponse'] as const).filter((kind) => after.live[kind] - before.live[kind] > tolerance);
+    if (settled && hidden.length > 0) {
+      expect.fail(
+        `after ${uploads} uploads the active resources came back (${before.total} → ${after.total}), but the heap still holds ${hidden.map((kind) => `${after.live[kind] - before.live[kind]} more ${kind} objects`).join(' and ')} than before: ` +
+          'a timer that is unref()ed or a response kept by a closure still leaks; clear the timer when the response closes',
+      );
+    }
     if (!settled) {
       expect.fail(
         `after ${uploads} uploads the API holds ${after.total} active resources, ${before.total} before (${resourceChanges(before, after)}), still 3 s after the last answer. ` +

@@ -239,6 +239,8 @@ export function tail(svc: RunningService, name: ProcessName, count = 8): string 
 export interface ResourceCount {
   total: number;
   byType: Record<string, number>;
+  /** Timers and responses in the heap after a full GC, whether or not they keep the loop alive. */
+  live: { Timeout: number; ServerResponse: number };
 }
 
 /** The process's active resources, from its admin port's /debug/resources. */
@@ -251,6 +253,7 @@ export async function activeResources(adminUrl: string): Promise<ResourceCount> 
   if (response.status !== 200) expect.fail(`GET ${url} answered ${response.status}: ${text.slice(0, 200)}; lib/admin-server.ts serves it from lab 04's starter on`);
   const value = JSON.parse(text) as ResourceCount;
   expect(typeof value.total, `GET ${url}: no numeric "total" in ${text.slice(0, 200)}`).toBe('number');
+  expect(typeof value.live?.Timeout, `GET ${url}: no numeric "live.Timeout" in ${text.slice(0, 200)}; lib/active-resources.ts counts it`).toBe('number');
   return value;
 }
 

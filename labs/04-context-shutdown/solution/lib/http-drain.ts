@@ -45,9 +45,9 @@ export function trackRequests(server: Server): HttpDrain {
       // The listener goes at once: new connections are refused, and a load balancer that still
       // sends some learns it immediately instead of after a timeout.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // server.close() waits for every open connection, and a kept-alive connection that is
-      // idle stays open until keepAliveTimeout (5 s): close the idle ones now, and make the
-      // busy ones close once their answer is out.
+      // server.close() closes the connections idle right now (Node 19+) and waits for the
+      // others, and a connection busy now stays open after its answer until keepAliveTimeout
+      // (about 6 s): make the busy ones close once their answer is out, and close the idle ones.
       for (const res of open) if (!res.headersSent) res.setHeader('Connection', 'close');
       server.closeIdleConnections();
       if (open.size > 0) {

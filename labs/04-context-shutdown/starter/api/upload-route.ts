@@ -3,8 +3,9 @@
 // Each step logs one line (server-timing.ts); the request's summary line (lib/request-context.ts)
 // gets the cache outcome and key.
 // DELIBERATE WEAKNESSES (lab 04): nothing here notices a client that hangs up, so its upload
-// goes on to the end and the result is cached for nobody; the optimizer call has no timeout;
-// MinIO and the optimizer, which need nothing from each other, run one after the other.
+// goes on to the end and the result is cached for nobody (BUG #5); the optimizer call has no
+// timeout (BUG #6); MinIO and the optimizer, which need nothing from each other, run one
+// after the other (the bonus).
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '../lib/errors.ts';
 import { bufferSource, requestOptimize } from '../lib/optimizer-client.ts';
