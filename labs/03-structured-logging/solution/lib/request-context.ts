@@ -49,18 +49,20 @@ export function requestContext(log: Logger): RequestHandler {
     context.log.debug({ method, path, headers: req.headers, remote_address: req.socket.remoteAddress }, 'request received');
 
     res.once('close', () => {
-      const status = res.statusCode;
+      // A client that left before any answer got no status: log none rather than the 200 that
+      // res.statusCode holds until something is sent.
+      const status = res.headersSent ? res.statusCode : undefined;
       const fields = {
         method,
         path,
-        status,
+        ...(status !== undefined && { status }),
         duration_ms: elapsedMs(startedAt),
         bytes: Number(res.get('Content-Length') ?? 0),
         ...context.summary,
         // The client hung up before the whole answer was sent.
         ...(res.writableFinished ? {} : { aborted: true }),
       };
-      const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+      const level = status === undefined || status < 400 ? 'info' : status < 500 ? 'warn' : 'error';
       context.log[level](fields, 'request completed');
     });
     next();
