@@ -48,6 +48,8 @@ install_apt_packages() {
   else
     for unit in redis-server rabbitmq-server; do $sudo service "$unit" stop >/dev/null 2>&1 || true; done
   fi
+  # The broker's port mapper outlives the service it came with; the native provider runs its own.
+  $sudo pkill -u rabbitmq -x epmd >/dev/null 2>&1 || true
   say "installed redis-server and rabbitmq-server with apt, system services stopped ($((SECONDS - t0)) s)"
 }
 
