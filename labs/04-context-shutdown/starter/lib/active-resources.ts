@@ -11,7 +11,6 @@
 // so an await that never settles leaves no trace here (a heap profile finds both). `live`
 // covers the first for the objects a request should leave behind: it counts them in the
 // heap after a full GC (v8.queryObjects), whether or not they keep the loop alive.
-
 import { ServerResponse } from 'node:http';
 import { queryObjects } from 'node:v8';
 
