@@ -22,7 +22,8 @@ Authors and instructors
   check                     every repository rule; ends with "Everything looks fine!" or the fixes
   lock <lab> | --all        record overlay locks after editing overlays (--force: accept stale bases)
   rebase <lab> | --all      merge upstream changes into stale overlays (three-way, conflicts marked)
-  tree <lab>                materialize a lab tree (--solution; --out <dir>, default .lab/trees/)
+  tree <lab>                materialize a lab tree (--solution, or --cheat <criterion id>: the solution
+                            with that cheat; --out <dir>, default .lab/trees/)
   branches                  write branches lab-NN-starter / lab-NN-solution (one linear history on HEAD)
   checklist                 regenerate CHECKLIST.md from labs/*/lab.json
   schema                    regenerate labs/lab.schema.json from the lab.json schema
@@ -38,6 +39,7 @@ const OPTIONS = {
   whitespace: { type: 'boolean' },
   solution: { type: 'boolean' },
   out: { type: 'string' },
+  cheat: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -78,7 +80,7 @@ await runMain(() => {
     case 'rebase':
       return cmdRebase(repo, labsArg(repo, ref, flags.all === true, 'rebase'));
     case 'tree':
-      return cmdTree(repo, resolveLab(repo, ref), flags.solution === true ? 'solution' : 'starter', flags.out as string | undefined);
+      return cmdTree(repo, resolveLab(repo, ref), flags.solution === true ? 'solution' : 'starter', flags.out as string | undefined, flags.cheat as string | undefined);
     case 'branches':
       return cmdBranches(repo);
     case 'checklist':

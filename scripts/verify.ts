@@ -3,16 +3,17 @@
 // exits 0 only when every required criterion passed.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { labsUpTo, listLabs, resolveLab } from './lab/catalog.ts';
+import { cheatDescription, readCheat } from './lab/cheats.ts';
+import { labsUpTo, listLabs, resolveLab, type Lab } from './lab/catalog.ts';
 import { parseCommandLine } from './lab/cli-args.ts';
 import { runMain } from './lab/errors.ts';
 import { loadLabMeta } from './lab/lab-meta.ts';
-import { defaultRepo, shown, treesDir, workspaceDir } from './lab/paths.ts';
+import { defaultRepo, shown, treesDir, workspaceDir, type LabRepo } from './lab/paths.ts';
 import { allLabProgress, progressLine, readProgress, recordVerify, writeProgress } from './lab/progress.ts';
 import { runVitest, type FileOutcome } from './lab/run-vitest.ts';
-import { labTestFiles } from './lab/test-files.ts';
-import { labTree, materialize } from './lab/tree.ts';
-import { formatLabResult, mapResults, requiredPassed, statuses } from './lab/verify-report.ts';
+import { idsInSource, labTestFiles } from './lab/test-files.ts';
+import { cheatTree, labTree, materialize } from './lab/tree.ts';
+import { criterionIdOf, firstLine, formatLabResult, mapResults, requiredPassed, statuses } from './lab/verify-report.ts';
 import { assertWorkspaceReady, readWorkspaceState } from './lab/workspace.ts';
 
 const HELP = `Usage: npm run verify lab-07 [-- options]
@@ -20,12 +21,15 @@ const HELP = `Usage: npm run verify lab-07 [-- options]
 Runs lab 07's tests against workspace/ and prints each criterion's result.
   --solution     verify the reference solution instead of workspace/ (progress is not recorded)
   --cumulative   also run every earlier lab's tests (nothing you built before broke)
+  --cheat <id>   (authors) run criterion <id> against the solution with its cheat applied:
+                 exits 0 when the criterion fails there, as it must
   --verbose      show vitest's full output`;
 
 const OPTIONS = {
   solution: { type: 'boolean' },
   cumulative: { type: 'boolean' },
   verbose: { type: 'boolean' },
+  cheat: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -37,6 +41,7 @@ await runMain(async () => {
   }
   const repo = defaultRepo();
   const lab = resolveLab(repo, positionals[0]);
+  if (typeof flags.cheat === 'string') return verifyCheat(repo, lab, flags.cheat, flags.verbose === true);
   const solution = flags.solution === true;
   const labs = flags.cumulative ? labsUpTo(repo, lab) : [lab];
   const inputs = labs.map((each) => ({ lab: each, meta: loadLabMeta(repo, each), files: labTestFiles(each) }));
@@ -83,3 +88,32 @@ await runMain(async () => {
   else console.log(`Next: that was the last lab — npm run verify lab-${lab.nn} -- --cumulative proves every lab still holds`);
   return 0;
 });
+
+/** An author's check of one cheat: its criterion must fail on solution(N) + the cheat. */
+async function verifyCheat(repo: LabRepo, lab: Lab, id: string, verbose: boolean): Promise<number> {
+  const cheat = readCheat(repo, lab, id);
+  const tree = join(treesDir(repo), `${lab.name}-cheat-${id}`);
+  materialize(cheatTree(repo, lab, id), tree);
+  const files = labTestFiles(lab).filter((file) => idsInSource(readFileSync(file, 'utf8')).has(id));
+  console.log(`Cheat for ${id} (${cheatDescription(cheat) ?? 'says nothing of what it fakes'}) on solution ${lab.nn}, in ${shown(repo, tree)}/`);
+  if (files.length === 0) {
+    console.log(`  ✗ no test file of labs/${lab.name}/test names ${id}`);
+    return 1;
+  }
+  const escaped = id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const outcomes = await runVitest(repo, files, { tree, verbose, testNamePattern: `(^| )${escaped}( |$)` });
+  // Caught means a test of the criterion ran and failed: a cheat that stops the service from
+  // starting fails for the wrong reason and proves nothing about the test.
+  const tests = outcomes.flatMap((file) => file.tests.map((test) => ({ test, file }))).filter(({ test }) => criterionIdOf(test) === id);
+  const failedTest = tests.find(({ test }) => test.status === 'failed');
+  if (failedTest) {
+    console.log(`  ✓ caught: ${id} fails with the cheat — ${firstLine(failedTest.test.message)}`);
+    return 0;
+  }
+  if (tests.length > 0 && tests.every(({ test }) => test.status === 'passed')) console.log(`  ✗ ${id} passes with the cheat: its test does not refuse it`);
+  else {
+    const why = outcomes.find((file) => file.message)?.message;
+    console.log(`  ✗ no test of ${id} ran to a failure${why ? `: ${firstLine(why)}` : ''} (a cheat must fail the criterion's assertions, not stop its tests from running)`);
+  }
+  return 1;
+}

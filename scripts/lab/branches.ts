@@ -1,11 +1,12 @@
 // `npm run lab branches`: real branches lab-NN-starter / lab-NN-solution for workshops, as one
 // linear history on top of HEAD (starter 01 ← solution 01 ← starter 02 ← …). Each commit's tree
-// is HEAD's tree plus workspace/ = that lab tree, so a learner checks a branch out and works in
+// is HEAD's tree, without the cheats, plus workspace/ = that lab tree, so a learner checks a branch out and works in
 // workspace/ as usual. Built with plumbing only: objects are written to the object database and
 // a temporary index, so the working tree and the real index are never touched.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CHEATS_FOLDER } from './cheats.ts';
 import { listLabs, type Lab, type Variant } from './catalog.ts';
 import { UserError } from './errors.ts';
 import { git, runGit, splitNul } from './git.ts';
@@ -55,11 +56,13 @@ function writeBlobs(repo: LabRepo, trees: Tree[]): Map<string, string> {
   return new Map(sources.map((source, index) => [source, ids[index]!]));
 }
 
-/** HEAD's tree with workspace/ replaced by `tree`, written through a temporary index. */
+/** HEAD's tree with workspace/ replaced by `tree` and no cheat, written through a temporary index. */
 function writeCommitTree(repo: LabRepo, headTree: string, tree: Tree, blobs: Map<string, string>, indexFile: string): string {
   const env = { GIT_INDEX_FILE: indexFile };
   git(repo.root, ['read-tree', headTree], { env });
-  const existing = splitNul(runGit(repo.root, ['ls-files', '-z', '--cached', '--', 'workspace'], { env }).stdout);
+  // Cheats fake the criteria: they are the maintainers' proof, not material for a room of learners.
+  const cheats = `:(glob)${shown(repo, repo.labsDir)}/*/${CHEATS_FOLDER}/**`;
+  const existing = splitNul(runGit(repo.root, ['ls-files', '-z', '--cached', '--', 'workspace', cheats], { env }).stdout);
   // Mode 0 removes an entry; then every file of the lab tree goes in under workspace/.
   const lines = [
     ...existing.map((path) => `0 ${'0'.repeat(40)}\t${path}`),

@@ -2,17 +2,19 @@
 // style). Each returns its problems with the fix; `runChecks` runs them in order.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LAB_FOLDER, listLabs, VARIANTS } from './catalog.ts';
+import { cheatDescription, cheatsDir, readCheats } from './cheats.ts';
+import { LAB_FOLDER, listLabs, VARIANTS, type Lab } from './catalog.ts';
 import { CHECKLIST_COMMAND, isChecklistFresh } from './checklist.ts';
 import { isUserError } from './errors.ts';
 import { labMetaFile, validateLabMeta } from './lab-meta.ts';
+import { cheatIdOf } from './lock-file.ts';
 import { findStaleLocks, staleProblem } from './lock.ts';
-import { overlayProblems, readOverlay, type Problem } from './overlay.ts';
+import { overlayProblems, readOverlay, type Overlay, type Problem } from './overlay.ts';
 import { BASELINE_FOLDER, checklistFile, schemaFile, shown, type LabRepo } from './paths.ts';
 import { hasConflictMarkers } from './rebase.ts';
 import { isSchemaFileFresh } from './schema-file.ts';
 import { idsInSource, labTestFiles } from './test-files.ts';
-import { baselineTree } from './tree.ts';
+import { baselineTree, blobAt, labTree } from './tree.ts';
 
 export interface Rule {
   title: string;
@@ -79,9 +81,12 @@ export function checkLabMeta(repo: LabRepo): Problem[] {
   });
 }
 
+/** A lab's overlays: starter, solution, then its cheats. */
+const overlaysOf = (repo: LabRepo, lab: Lab): Overlay[] => [...VARIANTS.map((variant) => readOverlay(repo, lab, variant)), ...readCheats(repo, lab)];
+
 /** Every overlay file has a lock entry, deletions have no file, entries have their file. */
 export function checkStrayFiles(repo: LabRepo): Problem[] {
-  return listLabs(repo).flatMap((lab) => VARIANTS.flatMap((variant) => overlayProblems(repo, readOverlay(repo, lab, variant))));
+  return listLabs(repo).flatMap((lab) => overlaysOf(repo, lab).flatMap((overlay) => overlayProblems(repo, overlay)));
 }
 
 /** Every lock is fresh: no earlier lab changed a file after a later overlay was made against it. */
@@ -92,8 +97,7 @@ export function checkLocksFresh(repo: LabRepo): Problem[] {
 /** No overlay file still holds conflict markers from a re-base. */
 export function checkConflictMarkers(repo: LabRepo): Problem[] {
   return listLabs(repo).flatMap((lab) =>
-    VARIANTS.flatMap((variant) => {
-      const overlay = readOverlay(repo, lab, variant);
+    overlaysOf(repo, lab).flatMap((overlay) => {
       return overlay.files
         .filter((path) => hasConflictMarkers(readFileSync(join(overlay.dir, path), 'latin1')))
         .map((path) => ({
@@ -134,6 +138,49 @@ export function checkCriteriaTests(repo: LabRepo): Problem[] {
   return problems;
 }
 
+/**
+ * Every required criterion has a cheat; each cheat names a criterion of its lab, says what it
+ * fakes, and changes the solution (a cheat equal to the solution proves nothing).
+ */
+export function checkCheats(repo: LabRepo): Problem[] {
+  const problems: Problem[] = [];
+  for (const lab of listLabs(repo)) {
+    const path = labMetaFile(lab);
+    if (!existsSync(path)) continue;
+    const { meta } = validateLabMeta(readFileSync(path, 'utf8'), shown(repo, path), lab);
+    if (!meta) continue; // reported by checkLabMeta
+    const cheats = readCheats(repo, lab);
+    const ids = new Set(cheats.map((cheat) => cheatIdOf(cheat.variant)!));
+    const known = new Set(meta.criteria.map((criterion) => criterion.id));
+    for (const criterion of meta.criteria) {
+      if (criterion.level === 'required' && !ids.has(criterion.id)) {
+        problems.push({
+          message: `${shown(repo, lab.dir)} has no cheat for required criterion ${criterion.id}`,
+          fix: `add ${shown(repo, cheatsDir(lab))}/${criterion.id}/ with the solution's files faked the cheapest way (first lines: "// Cheat: what it fakes"), then npm run lab lock ${lab.nn}`,
+        });
+      }
+    }
+    let solution: ReturnType<typeof labTree> | null = null;
+    for (const cheat of cheats) {
+      const id = cheatIdOf(cheat.variant)!;
+      const where = shown(repo, cheat.dir);
+      if (!known.has(id)) {
+        problems.push({ message: `${where} is named for ${id}, which ${shown(repo, path)} does not have`, fix: 'rename the folder to the criterion id it fakes' });
+        continue;
+      }
+      if (cheat.files.length === 0 && Object.keys(cheat.lock).length === 0) continue; // an empty folder: reported above as missing, or harmless
+      if (cheat.files.length > 0 && cheatDescription(cheat) === null) {
+        problems.push({ message: `${where} does not say what it fakes`, fix: 'put a "// Cheat: <what it fakes>" line in the first lines of one of its files' });
+      }
+      solution ??= labTree(repo, lab, 'solution', false);
+      const changes = cheat.files.some((file) => blobAt(solution!, file) === null || readFileSync(join(cheat.dir, file), 'latin1') !== readFileSync(solution!.get(file)!.source, 'latin1'));
+      const deletes = Object.values(cheat.lock).some((entry) => entry.delete);
+      if (!changes && !deletes) problems.push({ message: `${where} changes nothing in solution ${lab.nn}`, fix: 'make it fake the criterion, or remove it' });
+    }
+  }
+  return problems;
+}
+
 /** CHECKLIST.md is what `npm run lab checklist` would write now. */
 export function checkChecklist(repo: LabRepo): Problem[] {
   if (checkLabMeta(repo).length > 0) return []; // cannot render it; the metadata problems come first
@@ -155,6 +202,7 @@ export const RULES: Rule[] = [
   { title: 'locks are fresh', run: checkLocksFresh },
   { title: 'no conflict markers in overlays', run: checkConflictMarkers },
   { title: 'every required criterion has a test', run: checkCriteriaTests },
+  { title: 'every required criterion has a cheat that says what it fakes', run: checkCheats },
   { title: 'CHECKLIST.md is up to date', run: checkChecklist },
   { title: 'labs/lab.schema.json is up to date', run: checkSchemaFile },
 ];

@@ -15,7 +15,7 @@ import { shown, treesDir, workspaceDir, type LabRepo } from './paths.ts';
 import { allLabProgress, isComplete, labProgress, progressCell, progressLine, readProgress } from './progress.ts';
 import { rebaseLab, type RebaseResult } from './rebase.ts';
 import { writeSchemaFile } from './schema-file.ts';
-import { labTree, materialize } from './tree.ts';
+import { cheatTree, labTree, materialize } from './tree.ts';
 import { atRisk, startWorkspace, workspaceChanges } from './workspace.ts';
 
 const say = (line = '') => console.log(line);
@@ -130,7 +130,7 @@ function printRebase(result: RebaseResult): void {
     }[outcome.result];
     say(`  ${text}`);
   }
-  if (result.solutionPostponed) say(`  · solution overlay of lab ${lab.nn} not re-based yet: resolve the starter first`);
+  if (result.solutionPostponed) say(`  · the overlays built on the conflicted one (solution, cheats) of lab ${lab.nn} are not re-based yet: resolve the conflicts, then run it again`);
 }
 
 /** Returns the exit code: 1 when a conflict is left to resolve. */
@@ -147,16 +147,18 @@ export function cmdRebase(repo: LabRepo, labs: Lab[]): number {
   return 0;
 }
 
-export function cmdTree(repo: LabRepo, lab: Lab, variant: Variant, out: string | undefined): void {
-  const dir = out ? resolve(out) : join(treesDir(repo), `${lab.name}-${variant}`);
+/** `cheat` materializes solution(N) with that cheat applied (what `npm test` proves fails). */
+export function cmdTree(repo: LabRepo, lab: Lab, variant: Variant, out: string | undefined, cheat?: string): void {
+  const name = cheat ? `cheat-${cheat}` : variant;
+  const dir = out ? resolve(out) : join(treesDir(repo), `${lab.name}-${name}`);
   // Materializing replaces the folder: never point it at something that holds other work.
   if (out && existsSync(dir) && readdirSync(dir).length > 0) {
     throw new UserError(`${shown(repo, dir)} is not empty, and materializing would replace it`, 'pass --out with a new or empty folder');
   }
-  const tree = labTree(repo, lab, variant);
+  const tree = cheat ? cheatTree(repo, lab, cheat) : labTree(repo, lab, variant);
   materialize(tree, dir);
-  say(`  ✓ wrote ${variant} ${lab.nn} (${tree.size} files) to ${shown(repo, dir)}/`);
-  say(`Next: LAB_TREE=${dir} npx vitest run labs/${lab.name}/test`);
+  say(`  ✓ wrote ${cheat ? `solution ${lab.nn} with the cheat for ${cheat}` : `${variant} ${lab.nn}`} (${tree.size} files) to ${shown(repo, dir)}/`);
+  say(`Next: LAB_TREE=${dir} npx vitest run labs/${lab.name}/test${cheat ? ` -t '${cheat}'` : ''}`);
 }
 
 export function cmdBranches(repo: LabRepo): void {

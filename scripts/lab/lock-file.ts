@@ -30,12 +30,30 @@ export const LockFileSchema = z
     formatVersion: z.literal(1).describe('Version of this file format.'),
     starter: OverlayLockSchema.describe('Locks of starter/, applied on the previous lab\'s solution (the baseline for lab 01).'),
     solution: OverlayLockSchema.describe('Locks of solution/, applied on this lab\'s starter.'),
+    cheats: z
+      .record(z.string().min(1), OverlayLockSchema)
+      .optional()
+      .describe('Criterion id → locks of cheats/<id>/, each applied on this lab\'s solution.'),
   })
   .describe('Locks of one lab\'s overlays (labs/NN-slug/lock.json), maintained by `npm run lab lock` and `npm run lab rebase`.');
 
 export type LockEntry = z.infer<typeof LockEntrySchema>;
 export type LockFile = z.infer<typeof LockFileSchema>;
 export type OverlayLock = Record<string, LockEntry>;
+
+/** Which overlay of a lab: its starter, its solution, or one of its cheats (`cheats/<criterion id>`). */
+export type Slot = 'starter' | 'solution' | `cheats/${string}`;
+
+export const cheatSlot = (id: string): Slot => `cheats/${id}`;
+export const cheatIdOf = (slot: Slot): string | null => (slot.startsWith('cheats/') ? slot.slice('cheats/'.length) : null);
+
+/** The entries of one overlay; a cheat without entries yet gets an empty record in `lock`. */
+export function slotLock(lock: LockFile, slot: Slot): OverlayLock {
+  const id = cheatIdOf(slot);
+  if (id === null) return lock[slot as 'starter' | 'solution'];
+  lock.cheats ??= {};
+  return (lock.cheats[id] ??= {});
+}
 
 export function lockFilePath(lab: Lab): string {
   return join(lab.dir, 'lock.json');
@@ -75,7 +93,16 @@ export function writeLockFile(lab: Lab, lock: LockFile): void {
           return [path, entry.delete ? { base: entry.base, delete: true } : { base: entry.base }];
         }),
     );
-  const out = { formatVersion: 1, starter: sorted(lock.starter), solution: sorted(lock.solution) };
+  const cheats = Object.keys(lock.cheats ?? {})
+    .filter((id) => Object.keys(lock.cheats![id]!).length > 0)
+    .sort()
+    .map((id) => [id, sorted(lock.cheats![id]!)] as const);
+  const out = {
+    formatVersion: 1,
+    starter: sorted(lock.starter),
+    solution: sorted(lock.solution),
+    ...(cheats.length ? { cheats: Object.fromEntries(cheats) } : {}),
+  };
   writeFileSync(lockFilePath(lab), `${JSON.stringify(out, null, 2)}\n`);
 }
 

@@ -3,16 +3,16 @@
 // changed that file and the overlay must be re-based, or the change is silently lost.
 import { join } from 'node:path';
 import { shortId, type BlobId } from './blob.ts';
-import { type Lab, type Variant } from './catalog.ts';
+import { type Lab } from './catalog.ts';
 import { UserError } from './errors.ts';
-import { readLockFile, writeLockFile, type LockFile, type OverlayLock } from './lock-file.ts';
+import { readLockFile, slotLock, writeLockFile, type LockFile, type OverlayLock, type Slot } from './lock-file.ts';
 import { overlayProblems, type Problem } from './overlay.ts';
 import { shown, type LabRepo } from './paths.ts';
-import { blobAt, walkChain, type Tree } from './tree.ts';
+import { blobAt, walkOverlays, type Tree } from './tree.ts';
 
 export interface StaleLock {
   lab: Lab;
-  variant: Variant;
+  variant: Slot;
   path: string;
   /** labs/NN-slug/<variant>/<path>, as shown to people. */
   file: string;
@@ -21,7 +21,7 @@ export interface StaleLock {
   delete: boolean;
 }
 
-function staleEntries(repo: LabRepo, lab: Lab, variant: Variant, lock: OverlayLock, before: Tree): StaleLock[] {
+function staleEntries(repo: LabRepo, lab: Lab, variant: Slot, lock: OverlayLock, before: Tree): StaleLock[] {
   const stale: StaleLock[] = [];
   for (const [path, entry] of Object.entries(lock)) {
     const upstream = blobAt(before, path);
@@ -35,7 +35,7 @@ function staleEntries(repo: LabRepo, lab: Lab, variant: Variant, lock: OverlayLo
 /** Every stale lock of every lab (or of the labs `only` accepts), in chain order. */
 export function findStaleLocks(repo: LabRepo, only: (lab: Lab) => boolean = () => true): StaleLock[] {
   const stale: StaleLock[] = [];
-  for (const step of walkChain(repo, { strict: false })) {
+  for (const step of walkOverlays(repo, { strict: false })) {
     if (only(step.lab)) stale.push(...staleEntries(repo, step.lab, step.variant, step.overlay.lock, step.before));
   }
   return stale;
@@ -53,7 +53,7 @@ export function staleProblem(stale: StaleLock): Problem {
 /** The lock rule of `lab check` and CI: well-formed overlays, and every lock fresh. */
 export function checkLocks(repo: LabRepo): Problem[] {
   const problems: Problem[] = [];
-  for (const step of walkChain(repo, { strict: false })) {
+  for (const step of walkOverlays(repo, { strict: false })) {
     problems.push(...overlayProblems(repo, step.overlay));
     problems.push(...staleEntries(repo, step.lab, step.variant, step.overlay.lock, step.before).map(staleProblem));
   }
@@ -61,7 +61,7 @@ export function checkLocks(repo: LabRepo): Problem[] {
 }
 
 export interface LockChange {
-  variant: Variant;
+  variant: Slot;
   path: string;
   change: 'added' | 'removed' | 'updated';
 }
@@ -77,10 +77,11 @@ export function lockLab(repo: LabRepo, lab: Lab, options: { force?: boolean } = 
   const next: LockFile = { formatVersion: 1, starter: {}, solution: {} };
   const changes: LockChange[] = [];
   const stale: StaleLock[] = [];
-  for (const step of walkChain(repo, { strict: false, until: { lab, variant: 'solution' } })) {
+  for (const step of walkOverlays(repo, { strict: false, until: { lab, variant: 'solution' } })) {
     if (step.lab.name !== lab.name) continue;
     const { variant, overlay, before } = step;
-    const recorded = old[variant];
+    const recorded = slotLock(old, variant);
+    const recording = slotLock(next, variant);
     const files = new Set(overlay.files);
     for (const path of overlay.files) {
       const entry = recorded[path];
@@ -96,7 +97,7 @@ export function lockLab(repo: LabRepo, lab: Lab, options: { force?: boolean } = 
         stale.push(...staleEntries(repo, lab, variant, { [path]: entry }, before));
         changes.push({ variant, path, change: 'updated' });
       }
-      next[variant][path] = { base: upstream };
+      recording[path] = { base: upstream };
     }
     for (const [path, entry] of Object.entries(recorded)) {
       if (!entry.delete) {
@@ -115,7 +116,7 @@ export function lockLab(repo: LabRepo, lab: Lab, options: { force?: boolean } = 
         stale.push(...staleEntries(repo, lab, variant, { [path]: entry }, before));
         changes.push({ variant, path, change: 'updated' });
       }
-      next[variant][path] = { base: upstream, delete: true };
+      recording[path] = { base: upstream, delete: true };
     }
   }
   if (stale.length > 0 && !options.force) {

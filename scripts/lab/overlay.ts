@@ -1,16 +1,18 @@
-// An overlay is a lab's starter/ or solution/ folder: whole files at tree-relative paths,
-// plus the deletions and locks recorded in lock.json. Every overlay file needs a lock entry,
-// so a file dropped in by mistake is caught instead of silently shipped.
+// An overlay is a lab's starter/ or solution/ folder, or one of its cheats/<criterion id>/
+// folders: whole files at tree-relative paths, plus the deletions and locks recorded in
+// lock.json. Every overlay file needs a lock entry, so a file dropped in by mistake is caught
+// instead of silently shipped.
 import { join } from 'node:path';
-import type { Lab, Variant } from './catalog.ts';
+import type { Lab } from './catalog.ts';
 import { UserError } from './errors.ts';
 import { listLabFiles } from './files.ts';
-import { lockFilePath, readLockFile, type LockFile, type OverlayLock } from './lock-file.ts';
+import { lockFilePath, readLockFile, slotLock, type LockFile, type OverlayLock, type Slot } from './lock-file.ts';
 import { isNeverInTree, shown, type LabRepo } from './paths.ts';
 
 export interface Overlay {
   lab: Lab;
-  variant: Variant;
+  /** starter, solution, or cheats/<criterion id> (a cheat is applied on the solution). */
+  variant: Slot;
   /** Absolute path of labs/NN-slug/<variant>. */
   dir: string;
   /** Tree-relative paths of the files in the overlay folder, sorted. */
@@ -24,13 +26,13 @@ export interface Problem {
   fix: string;
 }
 
-export function overlayDir(lab: Lab, variant: Variant): string {
+export function overlayDir(lab: Lab, variant: Slot): string {
   return join(lab.dir, variant);
 }
 
-export function readOverlay(repo: LabRepo, lab: Lab, variant: Variant, lock: LockFile = readLockFile(repo, lab)): Overlay {
+export function readOverlay(repo: LabRepo, lab: Lab, variant: Slot, lock: LockFile = readLockFile(repo, lab)): Overlay {
   const dir = overlayDir(lab, variant);
-  return { lab, variant, dir, files: listLabFiles(repo, dir), lock: lock[variant] };
+  return { lab, variant, dir, files: listLabFiles(repo, dir), lock: slotLock(lock, variant) };
 }
 
 /** Paths the overlay deletes. */

@@ -6,16 +6,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readGitBlob, shortId } from './blob.ts';
-import { listLabs, VARIANTS, type Lab, type Variant } from './catalog.ts';
+import { cheatIds } from './cheats.ts';
+import { listLabs, VARIANTS, type Lab } from './catalog.ts';
 import { UserError } from './errors.ts';
 import { runGit } from './git.ts';
-import { readLockFile, writeLockFile } from './lock-file.ts';
+import { cheatSlot, readLockFile, slotLock, writeLockFile, type Slot } from './lock-file.ts';
 import { assertOverlayClean, readOverlay } from './overlay.ts';
 import { shown, type LabRepo } from './paths.ts';
-import { blobAt, upstreamTree } from './tree.ts';
+import { blobAt, labTree, upstreamTree } from './tree.ts';
 
 export interface RebaseOutcome {
-  variant: Variant;
+  variant: Slot;
   path: string;
   /** labs/NN-slug/<variant>/<path> */
   file: string;
@@ -27,14 +28,15 @@ export interface RebaseOutcome {
 export interface RebaseResult {
   lab: Lab;
   outcomes: RebaseOutcome[];
-  /** True when the starter had conflicts, so the solution overlay was left for the next run. */
+  /** True when an overlay had conflicts, so the ones built on it (solution, cheats) were left for the next run. */
   solutionPostponed: boolean;
 }
 
 export const hasConflictMarkers = (text: string) => /^<{7} /m.test(text) && /^>{7} /m.test(text);
 
-function upstreamName(lab: Lab, variant: Variant, labs: Lab[]): string {
+function upstreamName(lab: Lab, variant: Slot, labs: Lab[]): string {
   if (variant === 'solution') return `starter ${lab.nn}`;
+  if (variant !== 'starter') return `solution ${lab.nn}`;
   const previous = labs[labs.findIndex((other) => other.name === lab.name) - 1];
   return previous ? `solution ${previous.nn}` : 'baseline';
 }
@@ -42,9 +44,11 @@ function upstreamName(lab: Lab, variant: Variant, labs: Lab[]): string {
 export function rebaseLab(repo: LabRepo, lab: Lab): RebaseResult {
   const labs = listLabs(repo);
   const outcomes: RebaseOutcome[] = [];
-  for (const variant of VARIANTS) {
-    // Recomputed per variant: the solution overlay merges against the re-based starter.
-    const before = upstreamTree(repo, lab, variant, false);
+  // Cheats come last: they merge against the re-based solution.
+  const slots: Slot[] = [...VARIANTS, ...cheatIds(lab, readLockFile(repo, lab)).map(cheatSlot)];
+  for (const variant of slots) {
+    // Recomputed per overlay: the solution merges against the re-based starter, cheats against the solution.
+    const before = variant === 'starter' || variant === 'solution' ? upstreamTree(repo, lab, variant, false) : labTree(repo, lab, 'solution', false);
     const lock = readLockFile(repo, lab);
     const overlay = readOverlay(repo, lab, variant, lock);
     assertOverlayClean(repo, overlay);
@@ -66,8 +70,8 @@ export function rebaseLab(repo: LabRepo, lab: Lab): RebaseResult {
     for (const { path, entry, upstream, file } of stale) {
       if (entry.delete) {
         // A deletion stays a deletion whatever upstream did to the file; only its base moves.
-        if (upstream === null) delete lock[variant][path];
-        else lock[variant][path] = { base: upstream, delete: true };
+        if (upstream === null) delete slotLock(lock, variant)[path];
+        else slotLock(lock, variant)[path] = { base: upstream, delete: true };
         outcomes.push({ variant, path, file, result: upstream === null ? 'deletion-dropped' : 'deletion-kept' });
         continue;
       }
@@ -85,7 +89,7 @@ export function rebaseLab(repo: LabRepo, lab: Lab): RebaseResult {
       });
       // The base moves on in both cases: a conflicted file already holds both sides between
       // markers, and `lab check` reports the markers until someone resolves them.
-      lock[variant][path] = { base: upstream };
+      slotLock(lock, variant)[path] = { base: upstream };
       if (conflicts === 0) outcomes.push({ variant, path, file, result: 'merged' });
       else {
         outcomes.push({
@@ -95,7 +99,7 @@ export function rebaseLab(repo: LabRepo, lab: Lab): RebaseResult {
       }
     }
     writeLockFile(lab, lock);
-    if (variant === 'starter' && outcomes.some((outcome) => outcome.result === 'conflict')) {
+    if (variant !== slots.at(-1) && outcomes.some((outcome) => outcome.result === 'conflict')) {
       return { lab, outcomes, solutionPostponed: true };
     }
   }

@@ -55,6 +55,8 @@ export interface RunOptions {
   tree: string;
   /** Show vitest's own full output instead of one mark per test. */
   verbose?: boolean;
+  /** Only tests whose full name (describe titles and title) matches this regular expression. */
+  testNamePattern?: string;
 }
 
 export async function runVitest(repo: LabRepo, files: string[], options: RunOptions): Promise<FileOutcome[]> {
@@ -70,6 +72,7 @@ export async function runVitest(repo: LabRepo, files: string[], options: RunOpti
     '--reporter=json',
     `--outputFile.json=${report}`,
     `--reporter=${reporter}`,
+    ...(options.testNamePattern ? ['-t', options.testNamePattern] : []),
   ];
   // stdout is piped only to drop the JSON reporter's "JSON report written to …" line; colours
   // stay on when the learner's terminal has them.

@@ -5,10 +5,11 @@
 import { chmodSync, copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileBlobId, type BlobId } from './blob.ts';
+import { readCheat, readCheats } from './cheats.ts';
 import { listLabs, VARIANTS, type Lab, type Variant } from './catalog.ts';
 import { UserError } from './errors.ts';
 import { isExecutable, listLabFiles } from './files.ts';
-import { readLockFile } from './lock-file.ts';
+import { readLockFile, type Slot } from './lock-file.ts';
 import { assertOverlayClean, readOverlay, type Overlay } from './overlay.ts';
 import { BASELINE_NON_TREE, baselineDir, shown, type LabRepo } from './paths.ts';
 
@@ -42,13 +43,17 @@ export function applyOverlay(tree: Tree, overlay: Overlay): Tree {
   return new Map([...next].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-export interface ChainStep {
+export interface OverlayStep {
   lab: Lab;
-  variant: Variant;
+  variant: Slot;
   overlay: Overlay;
   /** The tree the overlay is applied on (what its locks refer to). */
   before: Tree;
   after: Tree;
+}
+
+export interface ChainStep extends OverlayStep {
+  variant: Variant;
 }
 
 export interface WalkOptions {
@@ -77,6 +82,21 @@ export function* walkChain(repo: LabRepo, options: WalkOptions = {}): Generator<
   }
 }
 
+/**
+ * Every overlay in chain order, each lab's cheats right after its solution (applied on it,
+ * not carried on): what lock checks and `lab lock` walk.
+ */
+export function* walkOverlays(repo: LabRepo, options: WalkOptions = {}): Generator<OverlayStep> {
+  for (const step of walkChain(repo, options)) {
+    yield step;
+    if (step.variant !== 'solution') continue;
+    for (const overlay of readCheats(repo, step.lab)) {
+      if (options.strict !== false) assertOverlayClean(repo, overlay);
+      yield { lab: step.lab, variant: overlay.variant, overlay, before: step.after, after: applyOverlay(step.after, overlay) };
+    }
+  }
+}
+
 function stepOf(repo: LabRepo, lab: Lab, variant: Variant, strict = true): ChainStep {
   for (const step of walkChain(repo, { until: { lab, variant }, strict })) {
     if (step.lab.name === lab.name && step.variant === variant) return step;
@@ -85,8 +105,15 @@ function stepOf(repo: LabRepo, lab: Lab, variant: Variant, strict = true): Chain
 }
 
 /** starter(N) or solution(N). */
-export function labTree(repo: LabRepo, lab: Lab, variant: Variant): Tree {
-  return stepOf(repo, lab, variant).after;
+export function labTree(repo: LabRepo, lab: Lab, variant: Variant, strict = true): Tree {
+  return stepOf(repo, lab, variant, strict).after;
+}
+
+/** solution(N) with one of its cheats applied. */
+export function cheatTree(repo: LabRepo, lab: Lab, id: string): Tree {
+  const cheat = readCheat(repo, lab, id);
+  assertOverlayClean(repo, cheat);
+  return applyOverlay(labTree(repo, lab, 'solution'), cheat);
 }
 
 /** The tree lab N's overlay of this variant is applied on: solution(N-1) (or the baseline), or starter(N). */

@@ -1,30 +1,44 @@
 // The proof matrix: which tests run against which materialized tree, and what each run must
-// show. Materializes every starter(N) and solution(N) under .lab/matrix/.
+// show. Materializes every starter(N), solution(N) and solution(N)+cheat under .lab/matrix/.
+// Runs belong to a part of `npm test` (trees, cheats), which a maintainer can run alone.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { cheatDescription, readCheats } from '../lab/cheats.ts';
 import { listLabs, type Lab } from '../lab/catalog.ts';
 import { loadLabMeta } from '../lab/lab-meta.ts';
+import { cheatIdOf } from '../lab/lock-file.ts';
 import { baselineDir, localDir, type LabRepo } from '../lab/paths.ts';
-import { labTree, materialize } from '../lab/tree.ts';
+import { idsInSource, labTestFiles } from '../lab/test-files.ts';
+import { applyOverlay, labTree, materialize } from '../lab/tree.ts';
 
 /** Test files that compare measured times run alone, after the others (see vitest.config.ts). */
 export const TIMING = '**/*.timing.test.ts';
 export const TIMING_SUFFIX = ' (timing)';
 
+export const PARTS = ['trees', 'cheats'] as const;
+export type Part = (typeof PARTS)[number];
+
 export interface MatrixRun {
   /** vitest project name, also the row label. */
   project: string;
+  part: Part;
   /** Absolute path of the tree the tests run against. */
   tree: string;
   /** Test file globs, relative to the repo root. */
   include: string[];
   /**
    * `pass`: every test passes. `starter-fails`: every required criterion of `lab` has a
-   * failing test (a criterion that cannot fail is a defect).
+   * failing test (a criterion that cannot fail is a defect). `cheat-fails`: `only`, the
+   * criterion the cheat fakes, has a failing test (a cheat that passes is a defect).
    */
-  expect: 'pass' | 'starter-fails';
+  expect: 'pass' | 'starter-fails' | 'cheat-fails';
   /** The lab whose criteria `starter-fails` checks. */
   lab?: { nn: string; required: string[] };
+  /** A cheat's run: the one criterion whose tests run (the others are skipped). */
+  only?: string;
+  /** A cheat's run: what it fakes, from its `Cheat:` line. */
+  fakes?: string;
 }
 
 export interface MatrixPlan {
@@ -36,6 +50,10 @@ export interface MatrixPlan {
 const testsOf = (repo: LabRepo, lab: Lab | null) =>
   `${relative(repo.root, lab ? lab.dir : baselineDir(repo))}/test/**/*.test.ts`;
 
+/** The lab's test files that name the criterion: a cheat's run starts only those services. */
+const filesNaming = (repo: LabRepo, lab: Lab, id: string) =>
+  labTestFiles(lab).filter((file) => idsInSource(readFileSync(file, 'utf8')).has(id)).map((file) => relative(repo.root, file));
+
 export function buildPlan(repo: LabRepo): MatrixPlan {
   const out = join(localDir(repo), 'matrix');
   rmSync(out, { recursive: true, force: true });
@@ -43,27 +61,37 @@ export function buildPlan(repo: LabRepo): MatrixPlan {
   const baseline = baselineDir(repo);
   const labs = listLabs(repo);
   const runs: MatrixRun[] = [
-    { project: 'tools', tree: baseline, include: ['scripts/**/*.test.ts', 'shared/**/test/**/*.test.ts'], expect: 'pass' },
-    { project: '00 baseline', tree: baseline, include: [testsOf(repo, null)], expect: 'pass' },
+    { project: 'tools', part: 'trees', tree: baseline, include: ['scripts/**/*.test.ts', 'shared/**/test/**/*.test.ts'], expect: 'pass' },
+    { project: '00 baseline', part: 'trees', tree: baseline, include: [testsOf(repo, null)], expect: 'pass' },
   ];
   const trees: string[] = [];
   labs.forEach((lab, i) => {
     const previous = i === 0 ? null : labs[i - 1]!;
     const dirs = { starter: join(out, `${lab.nn}-starter`), solution: join(out, `${lab.nn}-solution`) };
+    const solution = labTree(repo, lab, 'solution');
     materialize(labTree(repo, lab, 'starter'), dirs.starter);
-    materialize(labTree(repo, lab, 'solution'), dirs.solution);
+    materialize(solution, dirs.solution);
     trees.push(dirs.starter, dirs.solution);
     const required = loadLabMeta(repo, lab).criteria.filter((c) => c.level === 'required').map((c) => c.id);
     runs.push(
-      { project: `${lab.nn} solution`, tree: dirs.solution, include: [testsOf(repo, lab)], expect: 'pass' },
-      { project: `${lab.nn} starter`, tree: dirs.starter, include: [testsOf(repo, lab)], expect: 'starter-fails', lab: { nn: lab.nn, required } },
+      { project: `${lab.nn} solution`, part: 'trees', tree: dirs.solution, include: [testsOf(repo, lab)], expect: 'pass' },
+      { project: `${lab.nn} starter`, part: 'trees', tree: dirs.starter, include: [testsOf(repo, lab)], expect: 'starter-fails', lab: { nn: lab.nn, required } },
       {
         project: `${lab.nn} starter keeps ${previous ? previous.nn : '00'}`,
+        part: 'trees',
         tree: dirs.starter,
         include: [testsOf(repo, previous)],
         expect: 'pass',
       },
     );
+    for (const cheat of readCheats(repo, lab)) {
+      const id = cheatIdOf(cheat.variant)!;
+      const dir = join(out, `${lab.nn}-cheat-${id}`);
+      materialize(applyOverlay(solution, cheat), dir);
+      trees.push(dir);
+      const include = filesNaming(repo, lab, id);
+      runs.push({ project: `${lab.nn} cheat ${id}`, part: 'cheats', tree: dir, include, expect: 'cheat-fails', only: id, fakes: cheatDescription(cheat) ?? '' });
+    }
   });
   const last = labs.at(-1);
   if (last) {
@@ -71,6 +99,7 @@ export function buildPlan(repo: LabRepo): MatrixPlan {
     // (its own ran above).
     runs.push({
       project: `${last.nn} solution keeps all`,
+      part: 'trees',
       tree: join(out, `${last.nn}-solution`),
       include: [testsOf(repo, null), ...labs.slice(0, -1).map((lab) => testsOf(repo, lab))],
       expect: 'pass',

@@ -1,8 +1,9 @@
 // Turns the matrix's raw results into checks: a test that must pass passed; a required
-// criterion failed on its starter. Prints the lab × starter/solution × criterion table.
+// criterion failed on its starter; the criterion a cheat fakes failed on that cheat. Prints
+// the lab × starter/solution/cheat × criterion table.
 import { relative } from 'node:path';
 import { leadingId } from '../lab/test-files.ts';
-import type { MatrixPlan, MatrixRun } from './plan.ts';
+import type { MatrixPlan, MatrixRun, Part } from './plan.ts';
 import type { MatrixResult } from './reporter.ts';
 
 export interface Verdict {
@@ -14,14 +15,24 @@ export interface Verdict {
 
 const criterionOf = (result: MatrixResult) => result.path.map(leadingId).find((id) => id !== null) ?? null;
 const oneLine = (text = '') => text.split('\n').find((l) => l.trim())?.trim().slice(0, 160) ?? '';
+const NOT_RUN = '·';
 
-export function judge(plan: MatrixPlan, results: MatrixResult[], root: string): Verdict {
+/** Judges the runs of the parts that ran; the table shows `·` where a part did not run. */
+export function judge(plan: MatrixPlan, results: MatrixResult[], root: string, parts: readonly Part[]): Verdict {
   const verdict: Verdict = { passed: 0, failed: 0, skipped: 0, lines: [] };
+  const runs = plan.runs.filter((run) => parts.includes(run.part));
   const byProject = (run: MatrixRun) => results.filter((r) => r.project === run.project);
   const failures: string[] = [];
+  const pass = (ok: boolean, failure: string) => {
+    if (ok) verdict.passed++;
+    else {
+      verdict.failed++;
+      failures.push(failure);
+    }
+  };
 
-  verdict.lines.push('', 'run                               tests   result');
-  for (const run of plan.runs.filter((r) => r.expect === 'pass')) {
+  if (runs.some((run) => run.expect === 'pass')) verdict.lines.push('', 'run                               tests   result');
+  for (const run of runs.filter((r) => r.expect === 'pass')) {
     const mine = byProject(run);
     const ok = mine.filter((r) => r.state === 'passed').length;
     const bad = mine.filter((r) => r.state === 'failed');
@@ -38,27 +49,44 @@ export function judge(plan: MatrixPlan, results: MatrixResult[], root: string): 
     verdict.lines.push(`${run.project.padEnd(33)} ${`${ok}/${mine.length}`.padEnd(7)} ${mark}${skipped ? ` (${skipped} skipped)` : ''}`);
   }
 
-  for (const run of plan.runs.filter((r) => r.expect === 'starter-fails')) {
-    const nn = run.lab!.nn;
+  for (const starterRun of plan.runs.filter((r) => r.expect === 'starter-fails')) {
+    const { nn, required } = starterRun.lab!;
+    const cheats = plan.runs.filter((r) => r.expect === 'cheat-fails' && r.project.startsWith(`${nn} cheat `));
+    const ids = [...required, ...cheats.map((r) => r.only!).filter((id) => !required.includes(id))];
+    const starter = byProject(starterRun);
     const solution = results.filter((r) => r.project === `${nn} solution`);
-    const starter = byProject(run);
-    verdict.lines.push('', `lab ${nn}: criterion                   starter   solution`);
-    for (const id of run.lab!.required) {
-      const onStarter = starter.filter((r) => criterionOf(r) === id);
-      const onSolution = solution.filter((r) => criterionOf(r) === id);
-      const starterRed = onStarter.some((r) => r.state === 'failed');
-      const solutionGreen = onSolution.length > 0 && onSolution.every((r) => r.state === 'passed');
-      // The starter side is a check of its own: a required criterion must be able to fail.
-      if (starterRed) verdict.passed++;
-      else {
-        verdict.failed++;
-        failures.push(
-          onStarter.length === 0
-            ? `${nn} starter: no test for ${id} ran`
-            : `${nn} starter: ${id} passes on the starter — a criterion that cannot fail is a defect`,
-        );
+    verdict.lines.push('', `lab ${nn}: criterion                   starter   solution  cheats`);
+    for (const id of ids) {
+      let starterCell = NOT_RUN;
+      let solutionCell = NOT_RUN;
+      if (parts.includes('trees')) {
+        const onStarter = starter.filter((r) => criterionOf(r) === id);
+        const onSolution = solution.filter((r) => criterionOf(r) === id);
+        solutionCell = onSolution.length > 0 && onSolution.every((r) => r.state === 'passed') ? '✓' : '✗';
+        if (required.includes(id)) {
+          // The starter side is a check of its own: a required criterion must be able to fail.
+          const starterRed = onStarter.some((r) => r.state === 'failed');
+          starterCell = starterRed ? '✗ (ok)' : '✓ (!!)';
+          pass(
+            starterRed,
+            onStarter.length === 0 ? `${nn} starter: no test for ${id} ran` : `${nn} starter: ${id} passes on the starter — a criterion that cannot fail is a defect`,
+          );
+        } else starterCell = '–';
       }
-      verdict.lines.push(`        ${id.padEnd(28)} ${starterRed ? '✗ (ok)' : '✓ (!!)'}    ${solutionGreen ? '✓' : '✗'}`);
+      let cheatCell = NOT_RUN;
+      if (parts.includes('cheats')) {
+        const mine = cheats.filter((r) => r.only === id);
+        const caught = mine.filter((run) => byProject(run).some((r) => criterionOf(r) === id && r.state === 'failed'));
+        cheatCell = mine.length === 0 ? '–' : caught.length === mine.length ? '✗ (ok)' : '✓ (!!)';
+        if (mine.length === 0 && required.includes(id)) pass(false, `${nn}: required criterion ${id} has no cheat`);
+        for (const run of mine) {
+          const ran = byProject(run).filter((r) => criterionOf(r) === id);
+          const ok = caught.includes(run);
+          const why = ran.length === 0 ? `no test of ${id} ran on it (${run.include.join(', ') || 'no test file names it'})` : `${id} passes with it — the test does not refuse "${run.fakes}"`;
+          pass(ok, `${run.project}: ${why}`);
+        }
+      }
+      verdict.lines.push(`        ${id.padEnd(28)} ${starterCell.padEnd(9)} ${solutionCell.padEnd(9)} ${cheatCell}`);
     }
   }
 

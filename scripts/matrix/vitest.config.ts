@@ -1,5 +1,6 @@
-// The matrix as vitest projects: one project per (tests × tree) run of .lab/matrix/plan.json,
-// each told its tree through `provide`; the servers start once for all of them.
+// The matrix as vitest projects: one project per (tests × tree) run of .lab/matrix/plan.json
+// in the part MATRIX_PART names, each told its tree through `provide`; the servers start once
+// for all of them.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
@@ -7,6 +8,10 @@ import { TIMING, TIMING_SUFFIX, type MatrixPlan } from './plan.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const plan = JSON.parse(readFileSync(resolve(root, '.lab/matrix/plan.json'), 'utf8')) as MatrixPlan;
+const part = process.env.MATRIX_PART ?? 'trees';
+const runs = plan.runs.filter((run) => run.part === part);
+// A glob's timing twin; a file that is already a timing file stays itself.
+const timingOf = (glob: string) => (glob.endsWith('.timing.test.ts') ? glob : glob.replace(/\.test\.ts$/, '.timing.test.ts'));
 
 export default defineConfig({
   test: {
@@ -18,18 +23,22 @@ export default defineConfig({
     teardownTimeout: 20_000,
     // Each run is two projects: its ordinary test files, two at a time, and its
     // *.timing.test.ts files (ratios of measured times), alone on the machine afterwards.
-    projects: plan.runs.flatMap((run, i) => [
-      { extends: true, test: { name: run.project, include: run.include, exclude: [TIMING], provide: { tree: run.tree } } },
-      {
-        extends: true,
-        test: {
-          name: `${run.project}${TIMING_SUFFIX}`,
-          include: run.include.map((glob) => glob.replace(/\.test\.ts$/, '.timing.test.ts')),
-          provide: { tree: run.tree },
-          fileParallelism: false,
-          sequence: { groupOrder: i + 1 },
+    // A cheat's run skips every test but those of the criterion it fakes.
+    projects: runs.flatMap((run, i) => {
+      const only = run.only ? { setupFiles: ['scripts/matrix/only-criterion.ts'], provide: { tree: run.tree, only: run.only } } : { provide: { tree: run.tree } };
+      return [
+        { extends: true, test: { name: run.project, include: run.include, exclude: [TIMING], ...only } },
+        {
+          extends: true,
+          test: {
+            name: `${run.project}${TIMING_SUFFIX}`,
+            include: run.include.map(timingOf),
+            ...only,
+            fileParallelism: false,
+            sequence: { groupOrder: i + 1 },
+          },
         },
-      },
-    ]),
+      ];
+    }),
   },
 });

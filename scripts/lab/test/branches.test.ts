@@ -32,7 +32,7 @@ describe('npm run lab branches', () => {
     expect(fx.git('rev-parse', 'lab-02-starter^')).toBe(fx.git('rev-parse', 'lab-01-solution'));
   });
 
-  it('checks each lab tree in under workspace/, next to an unchanged copy of HEAD\'s tree', () => {
+  it('checks each lab tree in under workspace/, next to a copy of HEAD\'s tree without the cheats', () => {
     buildBranches(fx.repo);
     for (const [number, variant] of [[1, 'starter'], [1, 'solution'], [2, 'starter'], [2, 'solution']] as const) {
       const branch = `lab-0${number}-${variant}`;
@@ -43,7 +43,13 @@ describe('npm run lab branches', () => {
       });
       const expected = [...treeBlobIds(labTree(fx.repo, fx.lab(number), variant))].map(([path, id]) => [path, id, path === 'bin/run.sh' ? '100755' : '100644']);
       expect(listed).toEqual(expected);
-      expect(fx.git('diff', '--name-only', 'HEAD', branch).split('\n').every((path) => path.startsWith('workspace/'))).toBe(true);
+      const changed = fx.git('diff', '--no-renames', '--name-only', 'HEAD', branch).split('\n');
+      expect(changed.filter((path) => !path.startsWith('workspace/'))).toEqual([
+        'labs/01-first/cheats/01.alpha/api/profile.ts',
+        'labs/01-first/cheats/01.beta/api/app.ts',
+        'labs/02-second/cheats/02.gamma/api/bypass.ts',
+      ]);
+      expect(fx.git('ls-tree', '-r', '--name-only', branch, '--', 'labs/01-first', 'labs/02-second')).not.toMatch(/\/cheats\//);
     }
   });
 

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkCriteriaTests, checkFolderNames, checkLabFiles, runChecks } from '../check.ts';
+import { checkCheats, checkCriteriaTests, checkFolderNames, checkLabFiles, runChecks } from '../check.ts';
+import { lockLab } from '../lock.ts';
 import { buildChecklist, isChecklistFresh, writeChecklist } from '../checklist.ts';
 import { writeSchemaFile } from '../schema-file.ts';
-import { createFixture, labJson, lines, type Fixture } from './fixture.ts';
+import { createFixture, labJson, lines, SOLUTION_APP, type Fixture } from './fixture.ts';
 
 let fx: Fixture;
 beforeEach(() => {
@@ -79,6 +80,39 @@ describe('npm run lab check', () => {
       ['lab.json files match the schema', [{ message: 'labs/01-first/lab.json: level: Invalid option: expected one of "beginner"|"intermediate"|"advanced"', fix: 'fix lab.json (its schema is labs/lab.schema.json)' }]],
       ['no stray overlay files', [{ message: 'labs/02-second/starter/api/stray.ts has no entry in labs/02-second/lock.json', fix: 'npm run lab lock 02' }]],
       ['locks are fresh', [{ message: expect.stringMatching(/^labs\/02-second\/starter\/api\/server\.ts was made against [0-9a-f]{12}, upstream is now [0-9a-f]{12}$/), fix: 'npm run lab rebase 02' }]],
+    ]);
+  });
+
+  it('reports a required criterion without a cheat, with the folder to add', () => {
+    fx.remove('labs/02-second/cheats');
+    lockLab(fx.repo, fx.lab(2));
+    expect(checkCheats(fx.repo)).toEqual([
+      {
+        message: 'labs/02-second has no cheat for required criterion 02.gamma',
+        fix: 'add labs/02-second/cheats/02.gamma/ with the solution\'s files faked the cheapest way (first lines: "// Cheat: what it fakes"), then npm run lab lock 02',
+      },
+    ]);
+  });
+
+  it('reports a cheat that says nothing of what it fakes, changes nothing, or fakes no criterion of its lab', () => {
+    fx.write('labs/01-first/cheats/01.alpha/api/profile.ts', lines('export const profile = "";'));
+    fx.write('labs/01-first/cheats/01.beta/api/app.ts', SOLUTION_APP);
+    fx.write('labs/01-first/cheats/01.gone/api/app.ts', lines('// Cheat: for a criterion renamed since'));
+    lockLab(fx.repo, fx.lab(1));
+    expect(checkCheats(fx.repo).map((problem) => problem.message)).toEqual([
+      'labs/01-first/cheats/01.alpha does not say what it fakes',
+      'labs/01-first/cheats/01.beta does not say what it fakes',
+      'labs/01-first/cheats/01.beta changes nothing in solution 01',
+      'labs/01-first/cheats/01.gone is named for 01.gone, which labs/01-first/lab.json does not have',
+    ]);
+  });
+
+  it('reports a cheat whose overlay no longer applies: stray files and stale locks', () => {
+    fx.write('labs/02-second/cheats/02.gamma/api/extra.ts', '// Cheat: unlocked\n');
+    fx.write('labs/01-first/solution/api/app.ts', SOLUTION_APP.replace('profiled', 'profiled twice'));
+    expect(problems(fx)).toEqual([
+      'labs/02-second/cheats/02.gamma/api/extra.ts has no entry in labs/02-second/lock.json',
+      expect.stringMatching(/^labs\/01-first\/cheats\/01\.beta\/api\/app\.ts was made against [0-9a-f]{12}, upstream is now [0-9a-f]{12}$/),
     ]);
   });
 

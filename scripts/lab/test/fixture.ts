@@ -1,6 +1,6 @@
 // A tiny lab repository in a temp folder, built fresh for each test: a baseline of four
 // service files (plus the README, test/ and node_modules a tree must leave out) and two labs
-// whose overlays replace, delete and add files.
+// whose overlays replace, delete and add files, with a cheat per required criterion.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +27,8 @@ export const lines = (...items: string[]) => `${items.join('\n')}\n`;
 export const BASE_APP = lines('// app', 'const greeting = "hello";', 'const a = 1;', 'const b = 2;', 'const c = 3;', 'const d = 4;', 'export const port = 8080;');
 export const STARTER_APP = lines('// app', 'const greeting = "hello"; // TODO lab 01', 'const a = 1;', 'const b = 2;', 'const c = 3;', 'const d = 4;', 'export const port = 8080;');
 export const SOLUTION_APP = lines('// app', 'const greeting = "hello, profiled";', 'const a = 1;', 'const b = 2;', 'const c = 3;', 'const d = 4;', 'export const port = 8080;');
+
+export const CHEAT_APP = SOLUTION_APP.replace('// app', '// app\n// Cheat: the greeting is only renamed');
 
 export function labJson(nn: string, title: string, ids: string[], extra: Record<string, unknown> = {}): string {
   return `${JSON.stringify(
@@ -104,6 +106,11 @@ export function createFixture(options: { commit?: boolean } = {}): Fixture {
   w('labs/02-second/starter/api/server.ts', lines('import "./app.ts";', 'import "./limit.ts";', 'console.log("api ready");'));
   w('labs/02-second/starter/api/limit.ts', lines('export const limit = 0; // TODO lab 02'));
   w('labs/02-second/solution/api/limit.ts', lines('export const limit = 10;'));
+
+  // Cheats: each required criterion faked on its lab's solution.
+  w('labs/01-first/cheats/01.alpha/api/profile.ts', lines('// Cheat: a constant that is no profile', 'export const profile = "";'));
+  w('labs/01-first/cheats/01.beta/api/app.ts', CHEAT_APP);
+  w('labs/02-second/cheats/02.gamma/api/bypass.ts', lines('// Cheat: a flag that turns the limit off', 'export const bypass = true;'));
 
   for (const lab of listLabs(repo)) lockLab(repo, lab);
   if (options.commit !== false) fixture.commit('fixture');

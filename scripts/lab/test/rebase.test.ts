@@ -4,7 +4,7 @@ import { checkConflictMarkers } from '../check.ts';
 import { readLockFile, writeLockFile } from '../lock-file.ts';
 import { checkLocks } from '../lock.ts';
 import { rebaseLab } from '../rebase.ts';
-import { BASE_APP, createFixture, SOLUTION_APP, STARTER_APP, type Fixture } from './fixture.ts';
+import { BASE_APP, CHEAT_APP, createFixture, SOLUTION_APP, STARTER_APP, type Fixture } from './fixture.ts';
 
 let fx: Fixture;
 beforeEach(() => {
@@ -24,10 +24,12 @@ describe('npm run lab rebase', () => {
     expect(result.outcomes).toEqual([
       expect.objectContaining({ variant: 'starter', path: 'api/app.ts', result: 'merged' }),
       expect.objectContaining({ variant: 'solution', path: 'api/app.ts', result: 'merged' }),
+      expect.objectContaining({ variant: 'cheats/01.beta', path: 'api/app.ts', result: 'merged' }),
     ]);
-    // Both overlays keep their own change and gain the upstream one.
+    // Every overlay keeps its own change and gains the upstream one; the cheat merges against the re-based solution.
     expect(fx.read('labs/01-first/starter/api/app.ts')).toBe(upstreamEdit(STARTER_APP));
     expect(fx.read('labs/01-first/solution/api/app.ts')).toBe(upstreamEdit(SOLUTION_APP));
+    expect(fx.read('labs/01-first/cheats/01.beta/api/app.ts')).toBe(upstreamEdit(CHEAT_APP));
     expect(readLockFile(fx.repo, fx.lab(1)).starter['api/app.ts']!.base).toBe(blobId(upstreamEdit(BASE_APP)));
     expect(checkLocks(fx.repo)).toEqual([]);
   });

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { resolveLab } from '../catalog.ts';
 import { walkFiles } from '../files.ts';
-import { baselineTree, labTree, materialize } from '../tree.ts';
-import { BASE_APP, createFixture, SOLUTION_APP, STARTER_APP, type Fixture } from './fixture.ts';
+import { baselineTree, cheatTree, labTree, materialize } from '../tree.ts';
+import { BASE_APP, CHEAT_APP, createFixture, SOLUTION_APP, STARTER_APP, type Fixture } from './fixture.ts';
 
 // Read-only tests: one repository for the whole file; each test gets its own output folder.
 let fx: Fixture;
@@ -43,6 +43,17 @@ describe('the overlay chain', () => {
     expect(readFileSync(join(out, 'api/app.ts'), 'utf8')).toBe(SOLUTION_APP);
     expect(readFileSync(join(out, 'api/limit.ts'), 'utf8')).toContain('TODO lab 02');
     expect(BASE_APP).not.toBe(SOLUTION_APP);
+  });
+
+  it('applies a cheat on its lab\'s solution, and never carries it into the next lab', () => {
+    materialize(cheatTree(fx.repo, fx.lab(1), '01.beta'), out);
+    expect(walkFiles(out)).toEqual(['api/app.ts', 'api/profile.ts', 'api/server.ts', 'bin/run.sh']);
+    expect(readFileSync(join(out, 'api/app.ts'), 'utf8')).toBe(CHEAT_APP);
+    expect(readFileSync(labTree(fx.repo, fx.lab(2), 'starter').get('api/app.ts')!.source, 'utf8')).toBe(SOLUTION_APP);
+  });
+
+  it('names the cheats a lab has when asked for one it lacks', () => {
+    expect(() => cheatTree(fx.repo, fx.lab(1), '01.extra')).toThrow('lab 01 has no cheat for 01.extra');
   });
 
   it('keeps the executable bit of scripts', () => {
