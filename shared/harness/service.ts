@@ -3,10 +3,12 @@
 // share one set of servers.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StackInfo } from '../stack/types.ts';
 import { freePort } from './ports.ts';
+import type { ProbeExit } from './process-probe.ts';
 
 export type ProcessName = 'api' | 'optimizer' | 'worker';
 
@@ -33,6 +35,8 @@ export interface StartServiceOptions {
   ports?: { api?: number; optimizer?: number };
   /** Sees every chunk a process writes (npm start streams it to the terminal). */
   onOutput?: (name: ProcessName, text: string) => void;
+  /** Preload process-probe.ts into every process: counts and exit report the service cannot fake. */
+  probe?: boolean;
 }
 
 export interface RunningService {
@@ -48,6 +52,10 @@ export interface RunningService {
   /** Everything the process wrote to stdout and stderr so far. */
   logs(name: ProcessName): string;
   pid(name: ProcessName): number | undefined;
+  /** With `probe`: each process's probe listener (GET /resources, GET /heap). */
+  probeUrl: Record<ProcessName, string>;
+  /** With `probe`: what the probe wrote when the process last exited; undefined if it did not (killed, or still running). */
+  probeExit(name: ProcessName): ProbeExit | undefined;
   /** Starts (or restarts) one process and waits for its ready line. */
   start(name: ProcessName): Promise<void>;
   /** Signals one process's group and waits for its exit code (SIGKILL after graceMs). */
@@ -55,6 +63,8 @@ export interface RunningService {
   /** Stops every process; safe to call twice. */
   stopAll(): Promise<void>;
 }
+
+const PROBE = join(import.meta.dirname, 'process-probe.ts');
 
 const READY = (name: ProcessName) => new RegExp(`\\b${name} ready\\b`);
 
@@ -90,6 +100,10 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
   ]);
   // Labs 01+ give each process a loopback-only admin port (profiles, metrics, health).
   const adminPort = { api: adminPorts[0]!, optimizer: adminPorts[1]!, worker: adminPorts[2]! };
+  const probePorts = options.probe ? await Promise.all([freePort(), freePort(), freePort()]) : [0, 0, 0];
+  const probePort = { api: probePorts[0]!, optimizer: probePorts[1]!, worker: probePorts[2]! };
+  const probeDir = options.probe ? mkdtempSync(join(tmpdir(), 'nws-probe-')) : '';
+  const exitFile = (name: ProcessName) => join(probeDir, `${name}-exit.json`);
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '',
@@ -116,10 +130,13 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
   function start(name: ProcessName): Promise<void> {
     const lines: string[] = [];
     output.set(name, lines);
-    const [cmd, ...args] = [...PDEATHSIG, process.execPath, ENTRY[name]];
+    const preload = options.probe ? ['--import', PROBE] : [];
+    const probeEnv = options.probe ? { NWS_PROBE_PORT: String(probePort[name]), NWS_PROBE_EXIT_FILE: exitFile(name) } : {};
+    if (options.probe) rmSync(exitFile(name), { force: true });
+    const [cmd, ...args] = [...PDEATHSIG, process.execPath, ...preload, ENTRY[name]];
     const child = spawn(cmd!, args, {
       cwd: tree,
-      env: { ...env, ...options.envFor?.[name] },
+      env: { ...env, ...options.envFor?.[name], ...probeEnv },
       detached: true, // its own process group, so stop() reaches grandchildren too
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -174,12 +191,22 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     queue: `${env.QUEUE_PREFIX}watermark_retry`,
     bucket: env.S3_BUCKET!,
     env,
+    probeUrl: {
+      api: `http://127.0.0.1:${probePort.api}`,
+      optimizer: `http://127.0.0.1:${probePort.optimizer}`,
+      worker: `http://127.0.0.1:${probePort.worker}`,
+    },
+    probeExit(name) {
+      const file = exitFile(name);
+      return options.probe && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ProbeExit) : undefined;
+    },
     logs: (name) => (output.get(name) ?? []).join(''),
     pid: (name) => children.get(name)?.pid,
     start,
     stop,
     async stopAll() {
       await Promise.all([...children.keys()].map((name) => stop(name, 'SIGKILL')));
+      if (probeDir) rmSync(probeDir, { recursive: true, force: true });
     },
   };
   try {

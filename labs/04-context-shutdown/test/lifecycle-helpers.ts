@@ -1,13 +1,18 @@
 // Lab 04's test helpers: uploads over plain node:http (one connection each, closed after the
-// answer, optionally holding the body back until the server has taken the request), a slow
-// link in front of the optimizer, and probes of the service's state: its log lines, its
-// active resources, its Redis keys, its queue, whether a port still accepts connections.
-import { request, createServer, type ClientRequest, type IncomingHttpHeaders } from 'node:http';
+// answer, or a keep-alive agent's; optionally holding the body back until the server has taken
+// the request), a slow link in front of the optimizer, and probes of the service's state from
+// outside its code: the harness's preloaded probe (active resources, heap, connections left
+// open at exit), /proc (CPU time), Redis keys, the queue's messages, whether a port still
+// accepts connections; and its log lines.
+import { readFileSync } from 'node:fs';
+import { request, createServer, type Agent, type ClientRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect as connectTcp } from 'node:net';
 import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import { expect } from 'vitest';
+import type { ProbeExit, ProbeHeap, ProbeResources } from '../../../shared/harness/process-probe.ts';
 import type { ProcessName, RunningService } from '../../../shared/harness/service.ts';
+import type { StackInfo } from '../../../shared/stack/types.ts';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -44,26 +49,36 @@ export interface PendingPost {
   result: Promise<PostResult>;
 }
 
+export interface PostOptions {
+  /** Send the body only when sendBody() is called (`Expect: 100-continue`). */
+  holdBody?: boolean;
+  headers?: Record<string, string>;
+  /** A keep-alive agent: the connection stays open after the answer, as a browser's does. */
+  agent?: Agent;
+  /** After this, counted from the call, the request is given up: the result names what hung. */
+  timeoutMs?: number;
+}
+
 /**
  * One POST on its own connection, closed after the answer (nothing stays open to skew a count
- * of sockets). With `holdBody`, the request goes out with `Expect: 100-continue` and its body
- * waits for sendBody(): the server has then received the request but cannot finish it yet, an
- * upload "in flight" for as long as the test likes.
+ * of sockets), unless `agent` keeps it alive. With `holdBody`, the request goes out with
+ * `Expect: 100-continue` and its body waits for sendBody(): the server has then received the
+ * request but cannot finish it yet, an upload "in flight" for as long as the test likes.
  */
-export function post(url: string, form: Form, { holdBody = false, headers = {} }: { holdBody?: boolean; headers?: Record<string, string> } = {}): PendingPost {
+export function post(url: string, form: Form, { holdBody = false, headers = {}, agent, timeoutMs = 30_000 }: PostOptions = {}): PendingPost {
   const req: ClientRequest = request(url, {
     method: 'POST',
-    agent: false,
+    agent: agent ?? false,
     headers: {
       'content-type': form.contentType,
       'content-length': String(form.body.length),
-      connection: 'close',
+      ...(!agent && { connection: 'close' }),
       ...(holdBody && { expect: '100-continue' }),
       ...headers,
     },
   });
   const continued = new Promise<void>((resolve) => req.once('continue', () => resolve()));
-  const result = new Promise<PostResult>((resolve) => {
+  const answer = new Promise<PostResult>((resolve) => {
     req.once('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
     req.once('response', (res) => {
       const chunks: Buffer[] = [];
@@ -71,6 +86,11 @@ export function post(url: string, form: Form, { holdBody = false, headers = {} }
       res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
       res.once('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
     });
+  });
+  const hung = { error: `no answer to POST ${url} within ${timeoutMs} ms` };
+  const result = within(answer, timeoutMs, hung).then((outcome) => {
+    if (outcome === hung) req.destroy();
+    return outcome;
   });
   let sent = false;
   const sendBody = () => {
@@ -236,29 +256,32 @@ export function tail(svc: RunningService, name: ProcessName, count = 8): string 
     .join('\n');
 }
 
-export interface ResourceCount {
-  total: number;
-  byType: Record<string, number>;
-  /** Timers and responses in the heap after a full GC, whether or not they keep the loop alive. */
-  live: { Timeout: number; ServerResponse: number };
-}
+// The probe's calls run a full GC each and queue behind whatever the process is doing: a busy
+// machine makes them slow, never wrong.
+const probeTimeoutMs = 20_000;
 
-/** The process's active resources, from its admin port's /debug/resources. */
-export async function activeResources(adminUrl: string): Promise<ResourceCount> {
-  const url = `${adminUrl}/debug/resources`;
-  const response = await fetch(url, { signal: AbortSignal.timeout(3_000) }).catch((error: unknown) => {
-    expect.fail(`GET ${url} failed (${error instanceof Error ? error.message : String(error)}): is the admin server running?`);
+async function probeGet<T>(svc: RunningService, name: ProcessName, path: string): Promise<T> {
+  const url = `${svc.probeUrl[name]}${path}`;
+  const response = await fetch(url, { signal: AbortSignal.timeout(probeTimeoutMs) }).catch((error: unknown) => {
+    expect.fail(`the harness's probe in the ${name} (GET ${url}) did not answer within ${probeTimeoutMs} ms (${error instanceof Error ? error.message : String(error)}): is the process blocked, or was it started without { probe: true }?`);
   });
   const text = await response.text();
-  if (response.status !== 200) expect.fail(`GET ${url} answered ${response.status}: ${text.slice(0, 200)}; lib/admin-server.ts serves it from lab 04's starter on`);
-  const value = JSON.parse(text) as ResourceCount;
-  expect(typeof value.total, `GET ${url}: no numeric "total" in ${text.slice(0, 200)}`).toBe('number');
-  expect(typeof value.live?.Timeout, `GET ${url}: no numeric "live.Timeout" in ${text.slice(0, 200)}; lib/active-resources.ts counts it`).toBe('number');
-  return value;
+  if (response.status !== 200) expect.fail(`GET ${url} answered ${response.status}: ${text.slice(0, 200)}`);
+  return JSON.parse(text) as T;
+}
+
+/** What keeps the process's event loop alive, by kind, as the harness's probe counts it. */
+export function probeResources(svc: RunningService, name: ProcessName): Promise<ProbeResources> {
+  return probeGet(svc, name, '/resources');
+}
+
+/** Timers and responses in the process's heap after a full GC, whether or not they keep the loop alive. */
+export function probeHeap(svc: RunningService, name: ProcessName): Promise<ProbeHeap> {
+  return probeGet(svc, name, '/heap');
 }
 
 /** "+300 Timeout, -1 TCPSocketWrap": what changed between two counts. */
-export function resourceChanges(before: ResourceCount, after: ResourceCount): string {
+export function resourceChanges(before: ProbeResources, after: ProbeResources): string {
   const kinds = new Set([...Object.keys(before.byType), ...Object.keys(after.byType)]);
   const changes = [...kinds]
     .map((kind) => [kind, (after.byType[kind] ?? 0) - (before.byType[kind] ?? 0)] as const)
@@ -266,6 +289,30 @@ export function resourceChanges(before: ResourceCount, after: ResourceCount): st
     .sort(([, a], [, b]) => Math.abs(b) - Math.abs(a))
     .map(([kind, delta]) => `${delta > 0 ? '+' : ''}${delta} ${kind}`);
   return changes.join(', ') || 'no change by kind';
+}
+
+/**
+ * The probe's report of the process's last exit: fails when there is none (killed, or exited
+ * before the probe could write), and names the Redis and RabbitMQ connections still open then.
+ */
+export function clientsLeftOpen(svc: RunningService, name: ProcessName, stack: StackInfo<'redis' | 'rabbitmq'>): { exit: ProbeExit; open: string[] } {
+  const exit = svc.probeExit(name);
+  if (!exit) expect.fail(`the harness's probe in the ${name} wrote no exit report: the process did not exit on its own (killed by a signal?)`);
+  const servers = [
+    { what: 'Redis', port: Number(new URL(stack.redis.url).port) },
+    { what: 'RabbitMQ', port: Number(new URL(stack.rabbitmq.url).port) },
+  ];
+  const open = servers.filter(({ port }) => exit.open.some((socket) => socket.port === port)).map(({ what }) => what);
+  return { exit, open };
+}
+
+/** CPU time (user + system, every thread) the process has used so far, in ms, from /proc. */
+export function cpuTimeMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which sits in parentheses and may contain spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return ticks * 10; // USER_HZ is 100 on Linux
 }
 
 /** The Redis keys under the service's prefix (cache entries, pending-job markers). */
@@ -286,16 +333,50 @@ export async function keysOf(svc: RunningService, redisUrl: string): Promise<str
   }
 }
 
-/** Messages ready in the service's retry queue, and the consumers subscribed to it. */
-export async function queueDepth(svc: RunningService, amqpUrl: string): Promise<{ messageCount: number; consumerCount: number }> {
-  const connection = await amqp.connect(amqpUrl);
+const amqpTimeoutMs = 10_000;
+
+/** Runs `work` on a fresh channel, bounded; the connection is closed afterwards. */
+async function withChannel<T>(amqpUrl: string, what: string, work: (channel: amqp.Channel) => Promise<T>): Promise<T> {
+  const hung = Symbol('hung');
+  const connection = await amqp.connect(amqpUrl, { timeout: amqpTimeoutMs });
   try {
-    const channel = await connection.createChannel();
-    const { messageCount, consumerCount } = await channel.checkQueue(svc.queue);
-    return { messageCount, consumerCount };
+    const outcome = await within(
+      connection.createChannel().then(work),
+      amqpTimeoutMs,
+      hung,
+    );
+    if (outcome === hung) expect.fail(`RabbitMQ did not answer within ${amqpTimeoutMs} ms (${what})`);
+    return outcome;
   } finally {
     await connection.close().catch(() => {});
   }
+}
+
+/** Messages ready in the service's retry queue, and the consumers subscribed to it. */
+export function queueDepth(svc: RunningService, amqpUrl: string): Promise<{ messageCount: number; consumerCount: number }> {
+  return withChannel(amqpUrl, `checkQueue ${svc.queue}`, async (channel) => {
+    const { messageCount, consumerCount } = await channel.checkQueue(svc.queue);
+    return { messageCount, consumerCount };
+  });
+}
+
+/**
+ * The jobs waiting in the service's retry queue, read from the broker (never acknowledged: the
+ * connection closes and the broker puts them back). An undeclared queue holds none.
+ */
+export async function queuedJobs(svc: RunningService, amqpUrl: string): Promise<Array<{ cacheKey?: string; requestId?: string }>> {
+  return withChannel(amqpUrl, `reading ${svc.queue}`, async (channel) => {
+    const exists = await channel.checkQueue(svc.queue).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) return [];
+    const jobs: Array<{ cacheKey?: string; requestId?: string }> = [];
+    for (let message = await channel.get(svc.queue); message; message = await channel.get(svc.queue)) {
+      jobs.push(JSON.parse(message.content.toString()) as { cacheKey?: string; requestId?: string });
+    }
+    return jobs;
+  });
 }
 
 /** Whether a new TCP connection to host:port is accepted, refused, or gets no answer. */

@@ -1,0 +1,101 @@
+// Preloaded into a service process (`node --import`) by startService({ probe: true }): the
+// test's view of the process that the service's own code does not produce. It answers, on a
+// loopback port the harness chose (NWS_PROBE_PORT):
+//   GET /resources  what keeps the event loop alive, by kind (process.getActiveResourcesInfo())
+//   GET /heap       Timeout and ServerResponse objects in the heap, after a full GC each
+// and at exit it writes to NWS_PROBE_EXIT_FILE the outgoing TCP connections still open then
+// (a client the process never closed). Its own listener is unref()ed: it never keeps the
+// process alive, and it is not among the resources it counts.
+import { subscribe } from 'node:diagnostics_channel';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { queryObjects } from 'node:v8';
+
+/** GET /resources: its own connection is one of them, the same in every reading. */
+export interface ProbeResources {
+  total: number;
+  byType: Record<string, number>;
+}
+
+/** GET /heap: objects still in the heap after a full GC, referenced by the loop or not. */
+export interface ProbeHeap {
+  Timeout: number;
+  ServerResponse: number;
+}
+
+/** NWS_PROBE_EXIT_FILE: the outgoing connections neither side had closed or ended at exit. */
+export interface ProbeExit {
+  code: number;
+  open: Array<{ host: string; port: number }>;
+}
+
+// Taken now, before the service's code runs: it cannot swap what the probe calls.
+const activeResources = process.getActiveResourcesInfo.bind(process);
+const countObjects = queryObjects;
+// Node exports no Timeout class: take it from a timer.
+const Timeout = (() => {
+  const timer = setTimeout(() => {}, 0);
+  clearTimeout(timer);
+  return timer.constructor as new () => unknown;
+})();
+
+function resources(): ProbeResources {
+  const byType: Record<string, number> = {};
+  const kinds = activeResources();
+  for (const kind of kinds) byType[kind] = (byType[kind] ?? 0) + 1;
+  return { total: kinds.length, byType };
+}
+
+function heap(): ProbeHeap {
+  return { Timeout: countObjects(Timeout, { format: 'count' }), ServerResponse: countObjects(ServerResponse, { format: 'count' }) };
+}
+
+const port = Number(process.env.NWS_PROBE_PORT);
+if (Number.isInteger(port) && port > 0) {
+  const routes = new Map<string, () => unknown>([
+    ['/resources', resources],
+    ['/heap', heap],
+  ]);
+  const server = createServer((req, res) => {
+    const route = routes.get(req.url ?? '');
+    res.writeHead(route ? 200 : 404, { 'content-type': 'application/json', connection: 'close' });
+    res.end(JSON.stringify(route ? route() : { error: `no probe route ${req.url}` }));
+  });
+  server.listen(port, '127.0.0.1');
+  server.unref();
+}
+
+// Every outgoing TCP connection (Redis, RabbitMQ, MinIO, fetch), as it is created.
+const clients = new Set<Socket>();
+subscribe('net.client.socket', (message) => {
+  const socket = (message as { socket: Socket }).socket;
+  clients.add(socket);
+  socket.once('close', () => clients.delete(socket));
+});
+
+/** "localPort:remotePort" of every TCP connection the kernel has ESTABLISHED (/proc/net/tcp, tcp6). */
+function establishedPorts(): Set<string> {
+  const ports = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const [, local, remote, state] = line.trim().split(/\s+/);
+      if (state !== '01' || !local || !remote) continue;
+      ports.add(`${parseInt(local.split(':')[1]!, 16)}:${parseInt(remote.split(':')[1]!, 16)}`);
+    }
+  }
+  return ports;
+}
+
+const exitFile = process.env.NWS_PROBE_EXIT_FILE;
+if (exitFile) {
+  process.on('exit', (code) => {
+    // Closed: destroyed or ended here, or closed by the server (Redis answers QUIT and hangs up
+    // at once, often before this process has read the hang-up: the kernel has, CLOSE_WAIT).
+    const established = establishedPorts();
+    const open = [...clients]
+      .filter((socket) => !socket.destroyed && !socket.writableEnded && !socket.readableEnded && established.has(`${socket.localPort}:${socket.remotePort}`))
+      .map((socket) => ({ host: socket.remoteAddress ?? '', port: socket.remotePort! }));
+    writeFileSync(exitFile, JSON.stringify({ code, open } satisfies ProbeExit));
+  });
+}
