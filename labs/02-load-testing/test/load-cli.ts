@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface LoadRun {
-  /** Exit code, or null when the run was killed for taking too long. */
+  /** Exit code, or null when the tool died from a signal. */
   code: number | null;
   /** stdout and stderr together. */
   output: string;
@@ -28,9 +28,15 @@ export async function runLoad(tree: string, scenario: object, options: { target:
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+  let hung = false;
+  const timer = setTimeout(() => {
+    hung = true;
+    child.kill('SIGKILL');
+  }, options.timeoutMs);
   const code = await new Promise<number | null>((resolve) => child.once('close', (exit) => resolve(exit)));
   clearTimeout(timer);
+  // A tool that never ends fails the test with its own message, not the runner's timeout.
+  if (hung) throw new Error(`load/cli.ts did not finish within ${options.timeoutMs / 1000} s and was killed; its output:\n${output}`);
   let report: Record<string, unknown> | undefined;
   if (existsSync(reportFile)) {
     try {
