@@ -8,7 +8,8 @@ import { labsUpTo, listLabs, resolveLab, type Lab } from './lab/catalog.ts';
 import { parseCommandLine } from './lab/cli-args.ts';
 import { runMain } from './lab/errors.ts';
 import { loadLabMeta } from './lab/lab-meta.ts';
-import { defaultRepo, shown, treesDir, workspaceDir, type LabRepo } from './lab/paths.ts';
+import { baselineDir, defaultRepo, shown, treesDir, workspaceDir, type LabRepo } from './lab/paths.ts';
+import { walkFiles } from './lab/files.ts';
 import { allLabProgress, progressLine, readProgress, recordVerify, writeProgress } from './lab/progress.ts';
 import { runVitest, type FileOutcome } from './lab/run-vitest.ts';
 import { idsInSource, labTestFiles } from './lab/test-files.ts';
@@ -20,7 +21,7 @@ const HELP = `Usage: npm run verify lab-07 [-- options]
 
 Runs lab 07's tests against workspace/ and prints each criterion's result.
   --solution     verify the reference solution instead of workspace/ (progress is not recorded)
-  --cumulative   also run every earlier lab's tests (nothing you built before broke)
+  --cumulative   also run the baseline's and every earlier lab's tests (nothing you built before broke)
   --cheat <id>   (authors) run criterion <id> against the solution with its cheat applied:
                  exits 0 when the criterion fails there, as it must
   --verbose      show vitest's full output`;
@@ -56,13 +57,15 @@ await runMain(async () => {
     tree = workspaceDir(repo);
   }
   const against = solution ? `the reference solution (${shown(repo, tree)}/)` : 'workspace/';
-  const scope = labs.length > 1 ? ` with labs ${labs[0]!.nn}–${labs[labs.length - 2]!.nn} (cumulative)` : '';
+  const scope = flags.cumulative ? ` with the baseline${labs.length > 1 ? ` and labs ${labs[0]!.nn}–${labs[labs.length - 2]!.nn}` : ''} (cumulative)` : '';
   console.log(`Verifying lab ${lab.nn} · ${target.meta.title}${scope} against ${against}`);
   const state = solution ? null : readWorkspaceState(repo);
   if (state && state.lab !== lab.name) console.log(`  ! workspace/ holds lab ${state.lab} ${state.variant}, not lab ${lab.name}`);
 
-  const files = inputs.flatMap((input) => input.files);
+  const baseline = flags.cumulative ? baselineTestFiles(repo) : [];
+  const files = [...baseline, ...inputs.flatMap((input) => input.files)];
   const outcomes: FileOutcome[] = files.length > 0 ? await runVitest(repo, files, { tree, verbose: flags.verbose === true }) : [];
+  const baselineBroken = flags.cumulative ? reportBaseline(outcomes.filter((file) => baseline.includes(file.file))) : false;
   const results = inputs.map((input) =>
     mapResults({ lab: input.lab, meta: input.meta, sources: new Map(input.files.map((file) => [file, readFileSync(file, 'utf8')])) }, outcomes),
   );
@@ -77,6 +80,10 @@ await runMain(async () => {
   console.log(progressLine(allLabProgress(repo)));
 
   const failing = results.find((result) => !requiredPassed(result));
+  if (baselineBroken && !failing) {
+    console.log(`Next: the service no longer does what the baseline does: fix workspace/, then npm run verify lab-${lab.nn} -- --cumulative`);
+    return 1;
+  }
   if (failing) {
     const fixWhere = solution ? `labs/${lab.name}/solution/` : 'workspace/';
     console.log(`Next: npm run lab hint ${failing.lab.nn}, fix ${fixWhere}, then npm run verify lab-${lab.nn}${solution ? ' -- --solution' : ''}`);
@@ -116,4 +123,24 @@ async function verifyCheat(repo: LabRepo, lab: Lab, id: string, verbose: boolean
     console.log(`  ✗ no test of ${id} ran to a failure${why ? `: ${firstLine(why)}` : ''} (a cheat must fail the criterion's assertions, not stop its tests from running)`);
   }
   return 1;
+}
+
+function baselineTestFiles(repo: LabRepo): string[] {
+  const dir = join(baselineDir(repo), 'test');
+  return walkFiles(dir).filter((path) => path.endsWith('.test.ts')).map((path) => join(dir, path));
+}
+
+/** The baseline's tests are the service's contract: one line, or one line per broken test. Returns true when any broke. */
+function reportBaseline(files: FileOutcome[]): boolean {
+  const tests = files.flatMap((file) => file.tests);
+  const broken = tests.filter((test) => test.status === 'failed');
+  const unloaded = files.filter((file) => file.status === 'failed' && file.tests.length === 0);
+  console.log(`lab 00 · the baseline service`);
+  if (broken.length === 0 && unloaded.length === 0) {
+    console.log(`  ✓ ${tests.length} baseline tests pass: uploads, bad input, the retry queue, Server-Timing, the web page`);
+    return false;
+  }
+  for (const test of broken) console.log(`  ✗ ${[...test.ancestors, test.title].join(' › ')}  ${firstLine(test.message)}`);
+  for (const file of unloaded) console.log(`  ✗ ${file.file.split('/').slice(-1)[0]} did not run: ${firstLine(file.message)}`);
+  return true;
 }

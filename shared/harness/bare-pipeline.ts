@@ -2,6 +2,7 @@
 // no multipart, no JavaScript pixel loops. Used by `npm run bench` and lab 01's speed criterion.
 import { createRequire } from 'node:module';
 import sharp from 'sharp';
+import { boundedBody, boundedFetch } from './bounded-fetch.ts';
 
 export const WATERMARK = { text: 'NWS Watermark', position: 'bottom-right' } as const;
 const fontfile = createRequire(import.meta.url).resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf');
@@ -22,15 +23,17 @@ export async function barePipeline(input: Buffer, text: string = WATERMARK.text)
     .toBuffer();
 }
 
-/** One POST /optimize with the standard watermark; throws on anything but 200. */
+/** One POST /optimize with the standard watermark, bounded; throws on anything but 200. */
 export async function optimizeOnce(optimizerUrl: string, image: Buffer, text: string = WATERMARK.text): Promise<Buffer> {
   const form = new FormData();
   form.set('image', new Blob([new Uint8Array(image)]), 'photo.jpg');
   form.set('wm_text', text);
   form.set('wm_position', WATERMARK.position);
-  const response = await fetch(`${optimizerUrl}/optimize`, { method: 'POST', body: form });
-  if (!response.ok) throw new Error(`optimizer answered ${response.status}: ${await response.text()}`);
-  return Buffer.from(await response.arrayBuffer());
+  const what = 'the optimizer\'s POST /optimize';
+  const response = await boundedFetch(what, `${optimizerUrl}/optimize`, { method: 'POST', body: form });
+  const body = await boundedBody(what, response);
+  if (!response.ok) throw new Error(`optimizer answered ${response.status}: ${body.toString().slice(0, 300)}`);
+  return body;
 }
 
 /** Median wall time of `runs` calls after two warm-ups, in milliseconds. */

@@ -1,4 +1,6 @@
 // The one way tests send an upload, so each test reads as what it checks, not how to build a form.
+// Every request is bounded (REQUEST_TIMEOUT_MS unless `timeoutMs` says otherwise).
+import { boundedBody, boundedFetch } from './bounded-fetch.ts';
 
 export interface UploadOptions {
   image?: Buffer;
@@ -7,6 +9,7 @@ export interface UploadOptions {
   wmPosition?: string;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  timeoutMs?: number;
 }
 
 export interface UploadResult {
@@ -21,21 +24,23 @@ export async function upload(apiUrl: string, options: UploadOptions): Promise<Up
   if (options.image) form.set('image', new Blob([new Uint8Array(options.image)]), options.filename ?? 'image.jpg');
   if (options.wmText !== undefined) form.set('wm_text', options.wmText);
   if (options.wmPosition !== undefined) form.set('wm_position', options.wmPosition);
-  const response = await fetch(`${apiUrl}/upload`, {
+  const what = 'POST /upload';
+  const response = await boundedFetch(what, `${apiUrl}/upload`, {
     method: 'POST',
     body: form,
     headers: options.headers,
     signal: options.signal,
+    timeoutMs: options.timeoutMs,
   });
-  return toResult(response);
+  return toResult(what, response, options.timeoutMs);
 }
 
-export async function get(url: string, headers?: Record<string, string>): Promise<UploadResult> {
-  return toResult(await fetch(url, { headers }));
+export async function get(url: string, headers?: Record<string, string>, timeoutMs?: number): Promise<UploadResult> {
+  return toResult('GET', await boundedFetch('GET', url, { headers, timeoutMs }), timeoutMs);
 }
 
-async function toResult(response: Response): Promise<UploadResult> {
-  const body = Buffer.from(await response.arrayBuffer());
+async function toResult(what: string, response: Response, timeoutMs?: number): Promise<UploadResult> {
+  const body = await boundedBody(what, response, timeoutMs);
   return {
     status: response.status,
     headers: response.headers,
