@@ -41,6 +41,12 @@ export function quote(text: string, max = 140): string {
   return `\`${flat.length > max ? `${flat.slice(0, max)}…` : flat}\``;
 }
 
+/** A line without the fields every line has (time, pid…), so that a message shows what it said. */
+export function shown(line: LogLine): string {
+  const fields = Object.fromEntries(Object.entries(line).filter(([key]) => !['time', 'service', 'pid', 'hostname'].includes(key)));
+  return quote(JSON.stringify(fields), 240);
+}
+
 /** Fails with the first line of `name`'s output that is not a JSON object. */
 export function failOnText(name: string, bad: NonNullable<ParsedOutput['bad']>): never {
   expect.fail(`${name}: output line ${bad.number} is not a JSON object: ${quote(bad.text)}. Every line should come from the logger in lib/logger.ts (pino), none from console.* or a bare write`);
@@ -72,6 +78,19 @@ export async function waitForLines(
       expect.fail(`${name}: no ${what} within ${timeoutMs / 1000} s (found ${found.length} of ${count}); its last lines:\n${tail(svc.logs(name))}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * Resolves once `name` has written nothing new for a quarter of a second, or after `timeoutMs`
+ * (a process that keeps logging is no failure): lines are written asynchronously.
+ */
+export async function settled(svc: RunningService, name: ProcessName, timeoutMs = 3_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = -1;
+  while (Date.now() < deadline && svc.logs(name).length !== last) {
+    last = svc.logs(name).length;
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 
