@@ -1,7 +1,7 @@
 // What each `npm run lab <command>` prints: one line per step, then a "Next:" line with the
 // exact command to run. The work itself is done by the engine modules this file calls.
-import { existsSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readdirSync, symlinkSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { buildBranches } from './branches.ts';
 import { listLabs, type Lab, type Variant } from './catalog.ts';
 import { runChecks } from './check.ts';
@@ -157,6 +157,8 @@ export function cmdTree(repo: LabRepo, lab: Lab, variant: Variant, out: string |
   }
   const tree = cheat ? cheatTree(repo, lab, cheat) : labTree(repo, lab, variant);
   materialize(tree, dir);
+  // Outside the repository the service would find no packages: lend it the repository's.
+  if (relative(repo.root, dir).startsWith('..')) symlinkSync(join(repo.root, 'node_modules'), join(dir, 'node_modules'), 'dir');
   say(`  ✓ wrote ${cheat ? `solution ${lab.nn} with the cheat for ${cheat}` : `${variant} ${lab.nn}`} (${tree.size} files) to ${shown(repo, dir)}/`);
   say(`Next: LAB_TREE=${dir} npx vitest run labs/${lab.name}/test${cheat ? ` -t '${cheat}'` : ''}`);
 }
