@@ -79,8 +79,20 @@ export interface SelfTime {
 // V8's pseudo-frames and the ones @datadog/pprof adds: not functions of the service.
 const notFunctions = new Set(['(idle)', '(program)', '(garbage collector)', 'Garbage Collection', 'Non JS threads activity', 'Node.js', '(root)']);
 
+const garbageCollection = new Set(['(garbage collector)', 'Garbage Collection']);
+
 /** Functions ranked by self time (the leaf frame of each sample), most first, pseudo-frames left out. */
 export function selfTimeRanking(decoded: DecodedProfile): SelfTime[] {
+  return leafTimes(decoded).filter((entry) => !notFunctions.has(entry.name));
+}
+
+/** Milliseconds the samples spent collecting garbage. */
+export function garbageCollectionMs(decoded: DecodedProfile): number {
+  return leafTimes(decoded).filter((entry) => garbageCollection.has(entry.name)).reduce((sum, entry) => sum + entry.ms, 0);
+}
+
+/** Self time of every leaf frame, pseudo-frames included, most first. */
+function leafTimes(decoded: DecodedProfile): SelfTime[] {
   const { profile, str } = decoded;
   const typeIndex = timeTypeIndex(decoded);
   const functions = new Map(profile.function.map((fn) => [Number(fn.id), { name: str(fn.name), file: str(fn.filename) }]));
@@ -90,13 +102,27 @@ export function selfTimeRanking(decoded: DecodedProfile): SelfTime[] {
     const leaf = locations.get(Number(sample.locationId[0]));
     // A location may hold inlined frames; the first line is the innermost one.
     const fn = leaf && functions.get(Number(leaf.line[0]?.functionId));
-    if (!fn || notFunctions.has(fn.name)) continue;
+    if (!fn) continue;
     const key = `${fn.name}\0${fn.file}`;
     const entry = byFunction.get(key) ?? { ...fn, ms: 0 };
     entry.ms += Number(sample.value[typeIndex] ?? 0) / 1e6;
     byFunction.set(key, entry);
   }
   return [...byFunction.values()].sort((a, b) => b.ms - a.ms);
+}
+
+/** Whether `file` (a profile's file name) is the service's own code: inside `treeDir`, outside node_modules. */
+export function isOwnCode(file: string, treeDir: string): boolean {
+  const path = file.replace(/^file:\/\//, '');
+  return path.startsWith(`${treeDir}/`) && !path.includes('/node_modules/');
+}
+
+/** The samples with a frame of function `name` anywhere in their stack. */
+export function samplesThrough(decoded: DecodedProfile, name: string): Profile['sample'] {
+  const { profile, str } = decoded;
+  const named = new Set(profile.function.filter((fn) => str(fn.name) === name).map((fn) => Number(fn.id)));
+  const through = new Set(profile.location.filter((location) => location.line.some((line) => named.has(Number(line.functionId)))).map((location) => Number(location.id)));
+  return profile.sample.filter((sample) => sample.locationId.some((id) => through.has(Number(id))));
 }
 
 /** "pickTextColour (optimizer/colour-sampler.ts) 752 ms" */
