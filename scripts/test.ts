@@ -72,16 +72,14 @@ function part(name: Name, run: () => void): void {
   partTimes.push([name, seconds(t)]);
 }
 
+console.log('\n▶ materialize every starter, solution and cheat');
+const plan = buildPlan(repo);
+console.log(`✓ ${plan.trees.length} trees under .lab/matrix/`);
+
 part('checks', () => {
   step('type-check the repository (tsc --noEmit, strict)', bin('tsc'), ['--noEmit']);
   step('lint (eslint)', bin('eslint'), ['.']);
   step('lab check (lab.json, overlays, locks, cheats, CHECKLIST.md)', process.execPath, [join(root, 'scripts/lab.ts'), 'check']);
-});
-
-console.log('\n▶ materialize every starter, solution and cheat');
-const plan = buildPlan(repo);
-console.log(`✓ ${plan.trees.length} trees under .lab/matrix/`);
-part('checks', () => {
   if (plan.trees.length) step('type-check every materialized tree', bin('tsc'), ['--noEmit', '-p', join(localDir(repo), 'matrix/tsconfig.json')]);
 });
 

@@ -3,7 +3,8 @@
 // exits 0 only when every required criterion passed.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cheatDescription, readCheat } from './lab/cheats.ts';
+import { cheatDescription, readCheatsNamed } from './lab/cheats.ts';
+import { cheatCriterion, cheatIdOf } from './lab/lock-file.ts';
 import { labsUpTo, listLabs, resolveLab, type Lab } from './lab/catalog.ts';
 import { parseCommandLine } from './lab/cli-args.ts';
 import { runMain } from './lab/errors.ts';
@@ -96,33 +97,39 @@ await runMain(async () => {
   return 0;
 });
 
-/** An author's check of one cheat: its criterion must fail on solution(N) + the cheat. */
-async function verifyCheat(repo: LabRepo, lab: Lab, id: string, verbose: boolean): Promise<number> {
-  const cheat = readCheat(repo, lab, id);
-  const tree = join(treesDir(repo), `${lab.name}-cheat-${id}`);
-  materialize(cheatTree(repo, lab, id), tree);
-  const files = labTestFiles(lab).filter((file) => idsInSource(readFileSync(file, 'utf8')).has(id));
-  console.log(`Cheat for ${id} (${cheatDescription(cheat) ?? 'says nothing of what it fakes'}) on solution ${lab.nn}, in ${shown(repo, tree)}/`);
-  if (files.length === 0) {
-    console.log(`  ✗ no test file of labs/${lab.name}/test names ${id}`);
-    return 1;
+/** An author's check of cheats (one by name, or every cheat of a criterion): its criterion must fail on solution(N) + the cheat. */
+async function verifyCheat(repo: LabRepo, lab: Lab, name: string, verbose: boolean): Promise<number> {
+  let code = 0;
+  for (const cheat of readCheatsNamed(repo, lab, name)) {
+    const cheatName = cheatIdOf(cheat.variant)!;
+    const id = cheatCriterion(cheatName);
+    const tree = join(treesDir(repo), `${lab.name}-cheat-${cheatName}`);
+    materialize(cheatTree(repo, lab, cheatName), tree);
+    const files = labTestFiles(lab).filter((file) => idsInSource(readFileSync(file, 'utf8')).has(id));
+    console.log(`Cheat ${cheatName} (${cheatDescription(cheat) ?? 'says nothing of what it fakes'}) on solution ${lab.nn}, in ${shown(repo, tree)}/`);
+    if (files.length === 0) {
+      console.log(`  ✗ no test file of labs/${lab.name}/test names ${id}`);
+      code = 1;
+      continue;
+    }
+    const escaped = id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const outcomes = await runVitest(repo, files, { tree, verbose, testNamePattern: `(^| )${escaped}( |$)` });
+    // Caught means a test of the criterion ran and failed: a cheat that stops the service from
+    // starting fails for the wrong reason and proves nothing about the test.
+    const tests = outcomes.flatMap((file) => file.tests).filter((test) => criterionIdOf(test) === id);
+    const failedTest = tests.find((test) => test.status === 'failed');
+    if (failedTest) {
+      console.log(`  ✓ caught: ${id} fails with the cheat — ${firstLine(failedTest.message)}`);
+      continue;
+    }
+    code = 1;
+    if (tests.length > 0 && tests.every((test) => test.status === 'passed')) console.log(`  ✗ ${id} passes with the cheat: its test does not refuse it`);
+    else {
+      const why = outcomes.find((file) => file.message)?.message;
+      console.log(`  ✗ no test of ${id} ran to a failure${why ? `: ${firstLine(why)}` : ''} (a cheat must fail the criterion's assertions, not stop its tests from running)`);
+    }
   }
-  const escaped = id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const outcomes = await runVitest(repo, files, { tree, verbose, testNamePattern: `(^| )${escaped}( |$)` });
-  // Caught means a test of the criterion ran and failed: a cheat that stops the service from
-  // starting fails for the wrong reason and proves nothing about the test.
-  const tests = outcomes.flatMap((file) => file.tests.map((test) => ({ test, file }))).filter(({ test }) => criterionIdOf(test) === id);
-  const failedTest = tests.find(({ test }) => test.status === 'failed');
-  if (failedTest) {
-    console.log(`  ✓ caught: ${id} fails with the cheat — ${firstLine(failedTest.test.message)}`);
-    return 0;
-  }
-  if (tests.length > 0 && tests.every(({ test }) => test.status === 'passed')) console.log(`  ✗ ${id} passes with the cheat: its test does not refuse it`);
-  else {
-    const why = outcomes.find((file) => file.message)?.message;
-    console.log(`  ✗ no test of ${id} ran to a failure${why ? `: ${firstLine(why)}` : ''} (a cheat must fail the criterion's assertions, not stop its tests from running)`);
-  }
-  return 1;
+  return code;
 }
 
 function baselineTestFiles(repo: LabRepo): string[] {

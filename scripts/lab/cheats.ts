@@ -1,11 +1,11 @@
 // Cheats: overlays on a lab's solution that fake one criterion the cheapest plausible way
-// (labs/NN-slug/cheats/<criterion id>/). `npm test` proves each one makes its criterion fail;
-// they never reach workspace/ or a workshop branch.
+// (labs/NN-slug/cheats/<criterion id>/, or <criterion id>+<what>/ for a second way). `npm test`
+// proves each one makes its criterion fail; they never reach workspace/ or a workshop branch.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Lab } from './catalog.ts';
 import { UserError } from './errors.ts';
-import { cheatSlot, readLockFile, type LockFile } from './lock-file.ts';
+import { cheatCriterion, cheatSlot, readLockFile, type LockFile } from './lock-file.ts';
 import { readOverlay, type Overlay } from './overlay.ts';
 import { shown, type LabRepo } from './paths.ts';
 
@@ -16,7 +16,7 @@ const HEAD_LINES = 5;
 
 export const cheatsDir = (lab: Lab) => join(lab.dir, CHEATS_FOLDER);
 
-/** Criterion ids that have a cheat folder or cheat locks, sorted. */
+/** Names of the cheats that have a folder or locks, sorted. */
 export function cheatIds(lab: Lab, lock: LockFile): string[] {
   const dir = cheatsDir(lab);
   const folders = existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name) : [];
@@ -27,16 +27,18 @@ export function readCheats(repo: LabRepo, lab: Lab, lock: LockFile = readLockFil
   return cheatIds(lab, lock).map((id) => readOverlay(repo, lab, cheatSlot(id), lock));
 }
 
-export function readCheat(repo: LabRepo, lab: Lab, id: string): Overlay {
+/** One cheat by its name, or every cheat of a criterion by the criterion's id. */
+export function readCheatsNamed(repo: LabRepo, lab: Lab, name: string): Overlay[] {
   const lock = readLockFile(repo, lab);
-  if (!cheatIds(lab, lock).includes(id)) {
-    const known = cheatIds(lab, lock);
+  const known = cheatIds(lab, lock);
+  const names = known.includes(name) ? [name] : known.filter((each) => cheatCriterion(each) === name);
+  if (names.length === 0) {
     throw new UserError(
-      `lab ${lab.nn} has no cheat for ${id}`,
-      known.length ? `its cheats are ${known.join(', ')}` : `add one under ${shown(repo, cheatsDir(lab))}/${id}/`,
+      `lab ${lab.nn} has no cheat for ${name}`,
+      known.length ? `its cheats are ${known.join(', ')}` : `add one under ${shown(repo, cheatsDir(lab))}/${name}/`,
     );
   }
-  return readOverlay(repo, lab, cheatSlot(id), lock);
+  return names.map((each) => readOverlay(repo, lab, cheatSlot(each), lock));
 }
 
 /** What the cheat fakes: the `Cheat: …` comment in the first lines of one of its files, or null. */

@@ -7,11 +7,11 @@ import { LAB_FOLDER, listLabs, VARIANTS, type Lab } from './catalog.ts';
 import { CHECKLIST_COMMAND, isChecklistFresh } from './checklist.ts';
 import { isUserError } from './errors.ts';
 import { labMetaFile, validateLabMeta } from './lab-meta.ts';
-import { cheatIdOf } from './lock-file.ts';
+import { cheatCriterion, cheatIdOf } from './lock-file.ts';
 import { findStaleLocks, staleProblem } from './lock.ts';
+import { hasConflictMarkers } from './merge-file.ts';
 import { overlayProblems, readOverlay, type Overlay, type Problem } from './overlay.ts';
 import { BASELINE_FOLDER, checklistFile, schemaFile, shown, type LabRepo } from './paths.ts';
-import { hasConflictMarkers } from './rebase.ts';
 import { isSchemaFileFresh } from './schema-file.ts';
 import { idsInSource, labTestFiles } from './test-files.ts';
 import { baselineTree, blobAt, labTree } from './tree.ts';
@@ -150,7 +150,7 @@ export function checkCheats(repo: LabRepo): Problem[] {
     const { meta } = validateLabMeta(readFileSync(path, 'utf8'), shown(repo, path), lab);
     if (!meta) continue; // reported by checkLabMeta
     const cheats = readCheats(repo, lab);
-    const ids = new Set(cheats.map((cheat) => cheatIdOf(cheat.variant)!));
+    const ids = new Set(cheats.map((cheat) => cheatCriterion(cheatIdOf(cheat.variant)!)));
     const known = new Set(meta.criteria.map((criterion) => criterion.id));
     for (const criterion of meta.criteria) {
       if (criterion.level === 'required' && !ids.has(criterion.id)) {
@@ -162,7 +162,7 @@ export function checkCheats(repo: LabRepo): Problem[] {
     }
     let solution: ReturnType<typeof labTree> | null = null;
     for (const cheat of cheats) {
-      const id = cheatIdOf(cheat.variant)!;
+      const id = cheatCriterion(cheatIdOf(cheat.variant)!);
       const where = shown(repo, cheat.dir);
       if (!known.has(id)) {
         problems.push({ message: `${where} is named for ${id}, which ${shown(repo, path)} does not have`, fix: 'rename the folder to the criterion id it fakes' });

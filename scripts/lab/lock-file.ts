@@ -41,11 +41,17 @@ export type LockEntry = z.infer<typeof LockEntrySchema>;
 export type LockFile = z.infer<typeof LockFileSchema>;
 export type OverlayLock = Record<string, LockEntry>;
 
-/** Which overlay of a lab: its starter, its solution, or one of its cheats (`cheats/<criterion id>`). */
+/**
+ * Which overlay of a lab: its starter, its solution, or one of its cheats (`cheats/<name>`,
+ * where the name is the criterion id, or `<criterion id>+<what>` when a criterion has several).
+ */
 export type Slot = 'starter' | 'solution' | `cheats/${string}`;
 
-export const cheatSlot = (id: string): Slot => `cheats/${id}`;
+export const cheatSlot = (name: string): Slot => `cheats/${name}`;
+/** The cheat's folder name, or null for the starter and the solution. */
 export const cheatIdOf = (slot: Slot): string | null => (slot.startsWith('cheats/') ? slot.slice('cheats/'.length) : null);
+/** The criterion a cheat fakes: its name up to a `+`. */
+export const cheatCriterion = (name: string): string => name.split('+')[0]!;
 
 /** The entries of one overlay; a cheat without entries yet gets an empty record in `lock`. */
 export function slotLock(lock: LockFile, slot: Slot): OverlayLock {

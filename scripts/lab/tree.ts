@@ -5,7 +5,7 @@
 import { chmodSync, copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileBlobId, type BlobId } from './blob.ts';
-import { readCheat, readCheats } from './cheats.ts';
+import { readCheats, readCheatsNamed } from './cheats.ts';
 import { listLabs, VARIANTS, type Lab, type Variant } from './catalog.ts';
 import { UserError } from './errors.ts';
 import { isExecutable, listLabFiles } from './files.ts';
@@ -109,11 +109,12 @@ export function labTree(repo: LabRepo, lab: Lab, variant: Variant, strict = true
   return stepOf(repo, lab, variant, strict).after;
 }
 
-/** solution(N) with one of its cheats applied. */
-export function cheatTree(repo: LabRepo, lab: Lab, id: string): Tree {
-  const cheat = readCheat(repo, lab, id);
-  assertOverlayClean(repo, cheat);
-  return applyOverlay(labTree(repo, lab, 'solution'), cheat);
+/** solution(N) with one cheat applied, the cheat given by its name. */
+export function cheatTree(repo: LabRepo, lab: Lab, name: string): Tree {
+  const cheats = readCheatsNamed(repo, lab, name);
+  if (cheats.length > 1) throw new UserError(`${name} has ${cheats.length} cheats`, `name one: ${cheats.map((cheat) => cheat.variant.slice('cheats/'.length)).join(', ')}`);
+  assertOverlayClean(repo, cheats[0]!);
+  return applyOverlay(labTree(repo, lab, 'solution'), cheats[0]!);
 }
 
 /** The tree lab N's overlay of this variant is applied on: solution(N-1) (or the baseline), or starter(N). */

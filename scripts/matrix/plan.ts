@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { cheatDescription, readCheats } from '../lab/cheats.ts';
 import { listLabs, type Lab } from '../lab/catalog.ts';
 import { loadLabMeta } from '../lab/lab-meta.ts';
-import { cheatIdOf } from '../lab/lock-file.ts';
+import { cheatCriterion, cheatIdOf } from '../lab/lock-file.ts';
 import { baselineDir, localDir, type LabRepo } from '../lab/paths.ts';
 import { idsInSource, labTestFiles } from '../lab/test-files.ts';
 import { applyOverlay, labTree, materialize } from '../lab/tree.ts';
@@ -85,12 +85,13 @@ export function buildPlan(repo: LabRepo): MatrixPlan {
       },
     );
     for (const cheat of readCheats(repo, lab)) {
-      const id = cheatIdOf(cheat.variant)!;
-      const dir = join(out, `${lab.nn}-cheat-${id}`);
+      const name = cheatIdOf(cheat.variant)!;
+      const id = cheatCriterion(name);
+      const dir = join(out, `${lab.nn}-cheat-${name}`);
       materialize(applyOverlay(solution, cheat), dir);
       trees.push(dir);
       const include = filesNaming(repo, lab, id);
-      runs.push({ project: `${lab.nn} cheat ${id}`, part: 'cheats', tree: dir, include, expect: 'cheat-fails', only: id, fakes: cheatDescription(cheat) ?? '' });
+      runs.push({ project: `${lab.nn} cheat ${name}`, part: 'cheats', tree: dir, include, expect: 'cheat-fails', only: id, fakes: cheatDescription(cheat) ?? '' });
     }
   });
   const last = labs.at(-1);

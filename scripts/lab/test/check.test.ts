@@ -107,6 +107,15 @@ describe('npm run lab check', () => {
     ]);
   });
 
+  it('takes a second cheat of a criterion as <id>+<what>, and refuses one named for no criterion', () => {
+    fx.write('labs/02-second/cheats/02.gamma+zero/api/limit.ts', lines('// Cheat: a zero limit nobody reads', 'export const limit = 0;'));
+    fx.write('labs/02-second/cheats/02.delta+zero/api/limit.ts', lines('// Cheat: for no criterion', 'export const limit = 0;'));
+    lockLab(fx.repo, fx.lab(2));
+    expect(checkCheats(fx.repo).map((problem) => problem.message)).toEqual([
+      'labs/02-second/cheats/02.delta+zero is named for 02.delta, which labs/02-second/lab.json does not have',
+    ]);
+  });
+
   it('reports a cheat whose overlay no longer applies: stray files and stale locks', () => {
     fx.write('labs/02-second/cheats/02.gamma/api/extra.ts', '// Cheat: unlocked\n');
     fx.write('labs/01-first/solution/api/app.ts', SOLUTION_APP.replace('profiled', 'profiled twice'));
