@@ -22,12 +22,16 @@ export function createLogger(service: string): Logger {
   // LOG_LEVEL=verbose stops the process at start-up with one line naming the variable.
 
   // TODO: redact by path before anything is written: the authorization, cookie and set-cookie
-  // headers wherever a line carries headers, and the secrets of the config (S3 keys, the
-  // password inside AMQP_URL or REDIS_URL) if you log the config.
+  // headers wherever a line carries headers, and the secrets of the config. The ready line of
+  // each process carries its validated config under `config` (lib/startup.ts logs the ready
+  // line): the S3 keys censored, AMQP_URL and REDIS_URL with their password replaced and their
+  // host kept, so the line still says where each server is.
 
-  // TODO: JSON lines when stdout is not a terminal (pipes, files, tests, log shippers), and
-  // pino-pretty's readable lines when it is (process.stdout.isTTY). For JSON, consider an
-  // asynchronous destination (pino.destination({ dest: 1, sync: false })): what does a request
-  // gain, and what can a crash lose?
+  // TODO: JSON lines unless LOG_FORMAT asks for pino-pretty's readable lines (LOG_FORMAT is a
+  // setting like LOG_LEVEL, validated in lib/env.ts). Under npm start and in the tests a process
+  // writes to a pipe, so its own process.stdout.isTTY is false; npm start sets LOG_FORMAT=pretty
+  // when its own output is a terminal (scripts/start.ts). For JSON, consider an asynchronous
+  // destination (pino.destination({ dest: 1, sync: false })): what does a request gain, and
+  // what can a crash lose?
   return pino();
 }

@@ -1,6 +1,6 @@
 // The uploads in progress, counted so that server.ts can wait for them on SIGTERM before the
-// process exits (the role of a sync.WaitGroup in a Go server).
-// DELIBERATE BUG (lab 04, BUG #3): see where upload-route.ts calls add().
+// process exits (the role of a sync.WaitGroup in a Go server). upload-route.ts calls add()
+// for an upload and done() once it is answered or failed.
 
 export interface InFlight {
   /** One more upload in progress. */

@@ -2,9 +2,9 @@
 // async iterator (events.on), and one for await loop decodes, processes and acks each job in
 // turn, or hands it to the retry policy. Every line about a job carries its cache key and,
 // when the upload sent one along, its request id.
-// DELIBERATE BUGS (lab 04): consumeJobs starts the loop and hands nothing back, so nobody can
-// stop it, unsubscribe it or wait for the job in hand (BUG #1); and nothing ever ends the
-// iterator, so the loop waits for the next delivery for ever (BUG #4).
+// consumeJobs subscribes, starts the loop and resolves once the subscription is made.
+// TODO (lab 04): a consumer the worker can stop on SIGTERM: it takes no new job, finishes
+// the job in hand or hands it back to the queue by the deadline, and its loop ends.
 import { EventEmitter, on } from 'node:events';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { assertRetryQueue, connectAmqp } from '../lib/amqp.ts';
