@@ -11,7 +11,7 @@ export interface StartupFailure {
 
 const entries = { api: 'api/server.ts', worker: 'worker/worker.ts' } as const;
 
-export async function failStartup(tree: string, name: keyof typeof entries, env: Record<string, string> = {}, timeoutMs = 10_000): Promise<StartupFailure> {
+export async function failStartup(tree: string, name: keyof typeof entries, env: Record<string, string> = {}, timeoutMs = 20_000): Promise<StartupFailure> {
   const child = spawn(process.execPath, [join(tree, entries[name])], {
     cwd: tree,
     env: {
