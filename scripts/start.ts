@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { buildWeb } from '../shared/harness/build-web.ts';
 import { startService, type ProcessName } from '../shared/harness/service.ts';
 import { startStack } from '../shared/stack/index.ts';
+import { removeStackFile, stackFilePath, writeStackFile } from '../shared/stack/stack-file.ts';
 import { listLabs } from './lab/catalog.ts';
 import { defaultRepo } from './lab/paths.ts';
 import { startWorkspace } from './lab/workspace.ts';
@@ -66,6 +67,10 @@ await assertPortFree(port);
 
 console.log(`Starting ${relative(root, tree)} …`);
 const stack = await startStack({ onProgress: (line) => console.log(`  ${line}`) }).catch((error: Error) => fail(error.message));
+// npm run verify reuses these servers while the file names this live process (shared/stack/stack-file.ts).
+const stackFile = stackFilePath(root);
+writeStackFile(stackFile, stack);
+process.on('exit', () => removeStackFile(stackFile));
 let stopping = false;
 async function shutdown(code: number): Promise<void> {
   if (stopping) {
@@ -75,6 +80,8 @@ async function shutdown(code: number): Promise<void> {
     process.exit(1);
   }
   stopping = true;
+  // Before the servers go: a test run starting now must not pick them up.
+  removeStackFile(stackFile);
   console.log('\nStopping … (SIGTERM: from lab 04 on the service drains first; Ctrl-C again to stop at once)');
   // The API and the worker first: what they finish may still need the optimizer.
   await Promise.all([service?.stop('api', 'SIGTERM', stopGraceMs), service?.stop('worker', 'SIGTERM', stopGraceMs)]);

@@ -3,12 +3,14 @@
 // exits 0 only when every required criterion passed.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { assertBranchCarries } from './lab/branches.ts';
 import { cheatDescription, readCheatsNamed } from './lab/cheats.ts';
 import { cheatCriterion, cheatIdOf } from './lab/lock-file.ts';
-import { labsUpTo, listLabs, resolveLab, type Lab } from './lab/catalog.ts';
+import { labsUpTo, resolveLab, type Lab } from './lab/catalog.ts';
 import { parseCommandLine } from './lab/cli-args.ts';
 import { runMain } from './lab/errors.ts';
 import { loadLabMeta } from './lab/lab-meta.ts';
+import { nextAfterGreen } from './lab/move-on.ts';
 import { baselineDir, defaultRepo, shown, treesDir, workspaceDir, type LabRepo } from './lab/paths.ts';
 import { walkFiles } from './lab/files.ts';
 import { allLabProgress, progressLine, readProgress, recordVerify, writeProgress } from './lab/progress.ts';
@@ -16,6 +18,7 @@ import { runVitest, type FileOutcome } from './lab/run-vitest.ts';
 import { idsInSource, labTestFiles } from './lab/test-files.ts';
 import { cheatTree, labTree, materialize } from './lab/tree.ts';
 import { criterionIdOf, firstLine, formatLabResult, mapResults, requiredPassed, statuses } from './lab/verify-report.ts';
+import { watchCriteria, watchLab } from './lab/watch.ts';
 import { assertWorkspaceReady, readWorkspaceState } from './lab/workspace.ts';
 
 const HELP = `Usage: npm run verify lab-07 [-- options]
@@ -25,13 +28,17 @@ Runs lab 07's tests against workspace/ and prints each criterion's result.
   --cumulative   also run the baseline's and every earlier lab's tests (nothing you built before broke)
   --cheat <id>   (authors) run criterion <id> against the solution with its cheat applied:
                  exits 0 when the criterion fails there, as it must
-  --verbose      show vitest's full output`;
+  --verbose      show vitest's full output
+  --watch        run again on every save in workspace/, keeping the servers up; Ctrl-C stops
+  -t <id>        (--criterion) with --watch: only these criteria (repeat it, or a comma list)`;
 
 const OPTIONS = {
   solution: { type: 'boolean' },
   cumulative: { type: 'boolean' },
   verbose: { type: 'boolean' },
   cheat: { type: 'string' },
+  watch: { type: 'boolean' },
+  criterion: { type: 'string', short: 't', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -43,8 +50,12 @@ await runMain(async () => {
   }
   const repo = defaultRepo();
   const lab = resolveLab(repo, positionals[0]);
+  const criteria = watchCriteria(flags);
+  if (flags.watch) return watchLab(repo, lab, { criteria, verbose: flags.verbose === true });
   if (typeof flags.cheat === 'string') return verifyCheat(repo, lab, flags.cheat, flags.verbose === true);
   const solution = flags.solution === true;
+  // On a workshop branch, a lab whose answers the branch leaves out gets a one-line refusal.
+  if (solution) assertBranchCarries(repo, positionals[0], 'solution');
   const labs = flags.cumulative ? labsUpTo(repo, lab) : [lab];
   const inputs = labs.map((each) => ({ lab: each, meta: loadLabMeta(repo, each), files: labTestFiles(each) }));
   const target = inputs[inputs.length - 1]!;
@@ -90,10 +101,8 @@ await runMain(async () => {
     console.log(`Next: npm run lab hint ${failing.lab.nn}, fix ${fixWhere}, then npm run verify lab-${lab.nn}${solution ? ' -- --solution' : ''}`);
     return 1;
   }
-  const after = listLabs(repo).find((other) => other.number > lab.number);
   if (solution) console.log(`Next: npm run lab diff ${lab.nn} shows what the solution changes`);
-  else if (after) console.log(`Next: npm run lab start ${after.nn}`);
-  else console.log(`Next: that was the last lab — npm run verify lab-${lab.nn} -- --cumulative proves every lab still holds`);
+  else console.log(`Next: ${nextAfterGreen(repo, lab)}`);
   return 0;
 });
 

@@ -4,6 +4,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from './errors.ts';
 import type { LabRepo } from './paths.ts';
+import { plannedLabs } from './planned.ts';
 
 export const LAB_FOLDER = /^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$/;
 
@@ -55,6 +56,8 @@ export function resolveLab(repo: LabRepo, ref: string | undefined): Lab {
   if (found.length > 1) {
     throw new UserError(`lab ${ref} is ambiguous: ${found.map((lab) => lab.name).join(', ')}`, 'run npm run lab check');
   }
+  const planned = plannedLabs(labs).find((lab) => (numeric ? lab.number === Number(numeric[1]) : lab.slug === wanted));
+  if (planned) throw new UserError(`lab ${planned.nn} · ${planned.title} is not written yet; ${labListing(labs)}`);
   throw new UserError(`unknown lab "${ref}"; ${labListing(labs)}`);
 }
 

@@ -9,7 +9,7 @@ import { isUserError } from './errors.ts';
 import { labMetaFile, validateLabMeta } from './lab-meta.ts';
 import { cheatCriterion, cheatIdOf } from './lock-file.ts';
 import { findStaleLocks, staleProblem } from './lock.ts';
-import { hasConflictMarkers } from './rebase.ts';
+import { hasConflictMarkers } from './merge-file.ts';
 import { overlayProblems, readOverlay, type Overlay, type Problem } from './overlay.ts';
 import { BASELINE_FOLDER, checklistFile, schemaFile, shown, type LabRepo } from './paths.ts';
 import { isSchemaFileFresh } from './schema-file.ts';

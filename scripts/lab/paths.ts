@@ -36,6 +36,8 @@ export const localDir = (repo: LabRepo) => join(repo.root, '.lab');
 export const progressFile = (repo: LabRepo) => join(localDir(repo), 'progress.json');
 export const backupsDir = (repo: LabRepo) => join(localDir(repo), 'backups');
 export const treesDir = (repo: LabRepo) => join(localDir(repo), 'trees');
+/** The learner's lab reports: at the root, outside workspace/, so no lab command replaces them. */
+export const reportsDir = (repo: LabRepo) => join(repo.root, 'reports');
 export const checklistFile = (repo: LabRepo) => join(repo.root, 'CHECKLIST.md');
 export const schemaFile = (repo: LabRepo) => join(repo.labsDir, 'lab.schema.json');
 

@@ -92,6 +92,12 @@ export function isComplete(entry: LabProgress): boolean {
   return entry.verified && entry.requiredPassed === entry.required;
 }
 
+/** Every required criterion of the lab passed at its last verify. */
+export function labPassed(repo: LabRepo, lab: Lab): boolean {
+  const meta = tryLoadLabMeta(repo, lab);
+  return meta !== null && isComplete(labProgress(lab, meta, readProgress(repo)));
+}
+
 /** "3/5" (required criteria passed), "✓ 5/5" when complete, "–" when never verified. */
 export function progressCell(entry: LabProgress): string {
   if (!entry.verified) return '–';

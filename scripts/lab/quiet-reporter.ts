@@ -9,6 +9,8 @@ export default class QuietReporter implements Reporter {
   private marks = 0;
 
   onTestRunStart(specifications: ReadonlyArray<TestSpecification>): void {
+    // One instance serves every run of verify --watch.
+    this.marks = 0;
     const count = specifications.length;
     // Its own line: the stack's global setup prints its progress after this.
     process.stdout.write(`  running ${count} test file${count === 1 ? '' : 's'}\n`);

@@ -2,15 +2,14 @@
 // base = the file the overlay was made against (read back from git by its blob id),
 // ours = the overlay file, theirs = the file upstream has now. Conflicts are written into the
 // overlay file with markers and reported; nothing is dropped silently.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readGitBlob, shortId } from './blob.ts';
 import { cheatIds } from './cheats.ts';
 import { listLabs, VARIANTS, type Lab } from './catalog.ts';
 import { UserError } from './errors.ts';
-import { runGit } from './git.ts';
 import { cheatSlot, readLockFile, slotLock, writeLockFile, type Slot } from './lock-file.ts';
+import { hasConflictMarkers, mergeFile } from './merge-file.ts';
 import { assertOverlayClean, readOverlay } from './overlay.ts';
 import { shown, type LabRepo } from './paths.ts';
 import { blobAt, labTree, upstreamTree } from './tree.ts';
@@ -31,8 +30,6 @@ export interface RebaseResult {
   /** True when an overlay had conflicts, so the ones built on it (solution, cheats) were left for the next run. */
   solutionPostponed: boolean;
 }
-
-export const hasConflictMarkers = (text: string) => /^<{7} /m.test(text) && /^>{7} /m.test(text);
 
 function upstreamName(lab: Lab, variant: Slot, labs: Lab[]): string {
   if (variant === 'solution') return `starter ${lab.nn}`;
@@ -82,7 +79,7 @@ export function rebaseLab(repo: LabRepo, lab: Lab): RebaseResult {
         });
         continue;
       }
-      const conflicts = mergeInto(join(overlay.dir, path), bases.get(path)!, readFileSync(before.get(path)!.source), {
+      const conflicts = mergeFile(join(overlay.dir, path), bases.get(path)!, readFileSync(before.get(path)!.source), {
         ours: file,
         base: `base ${shortId(entry.base)}`,
         theirs: `upstream (${upstreamName(lab, variant, labs)})`,
@@ -104,24 +101,4 @@ export function rebaseLab(repo: LabRepo, lab: Lab): RebaseResult {
     }
   }
   return { lab, outcomes, solutionPostponed: false };
-}
-
-/**
- * `git merge-file` writes the result into `target` in place. Returns the number of conflicts,
- * or -1 when git refused to merge (binary content).
- */
-function mergeInto(target: string, base: Buffer, theirs: Buffer, labels: { ours: string; base: string; theirs: string }): number {
-  const tmp = mkdtempSync(join(tmpdir(), 'lab-rebase-'));
-  try {
-    const basePath = join(tmp, 'base');
-    const theirsPath = join(tmp, 'theirs');
-    writeFileSync(basePath, base);
-    writeFileSync(theirsPath, theirs);
-    const okCodes = Array.from({ length: 256 }, (_, code) => code);
-    const { status } = runGit(tmp, ['merge-file', '--diff3', '-L', labels.ours, '-L', labels.base, '-L', labels.theirs, target, basePath, theirsPath], { okCodes });
-    // merge-file exits with the conflict count (capped at 127), or a negative number (255) on error.
-    return status > 127 ? -1 : status;
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
 }

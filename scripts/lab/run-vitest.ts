@@ -59,12 +59,18 @@ export interface RunOptions {
   testNamePattern?: string;
 }
 
+/** .lab/verify/<name>, ready for vitest to write: a report left by an earlier run must not be read as this one's. */
+export function freshReportFile(repo: LabRepo, name: string): string {
+  const report = join(localDir(repo), 'verify', name);
+  mkdirSync(dirname(report), { recursive: true });
+  rmSync(report, { force: true });
+  return report;
+}
+
 export async function runVitest(repo: LabRepo, files: string[], options: RunOptions): Promise<FileOutcome[]> {
   const vitest = join(repo.root, 'node_modules', '.bin', 'vitest');
   if (!existsSync(vitest)) throw new UserError('vitest is not installed (node_modules/.bin/vitest is missing)', 'npm ci');
-  const report = join(localDir(repo), 'verify', 'report.json');
-  mkdirSync(dirname(report), { recursive: true });
-  rmSync(report, { force: true });
+  const report = freshReportFile(repo, 'report.json');
   const reporter = options.verbose ? 'default' : join(import.meta.dirname, 'quiet-reporter.ts');
   const args = [
     'run',
@@ -95,8 +101,13 @@ export async function runVitest(repo: LabRepo, files: string[], options: RunOpti
     child.once('close', (status, signal) => resolve(status ?? signal ?? 'unknown'));
   });
   process.stdout.write(dropReportLine(pending));
+  return readReport(report, `exit ${code}`);
+}
+
+/** The outcomes of a finished run; a one-line UserError when vitest stopped before its tests. */
+export function readReport(report: string, how: string): FileOutcome[] {
   if (!existsSync(report)) {
-    throw new UserError(`vitest stopped before writing its report (exit ${code}); its output is above`, 'fix what it says, or run again with --verbose');
+    throw new UserError(`vitest stopped before writing its report (${how}); its output is above`, 'fix what it says, or run again with --verbose');
   }
   const outcomes = parseVitestReport(JSON.parse(readFileSync(report, 'utf8')));
   if (outcomes.length === 0) {

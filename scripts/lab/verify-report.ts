@@ -90,7 +90,7 @@ export function statuses(result: LabResult): Record<string, CriterionStatus> {
   return Object.fromEntries(result.criteria.map((entry) => [entry.criterion.id, entry.status]));
 }
 
-/** One line per criterion, e.g. "  ✗ 07.ready  expected 503 to be 200  → npm run lab hint 07". */
+/** One line per criterion, e.g. "  ✗ 07.ready  expected 503 to be 200  → npm run lab hint 07 07.ready". */
 export function formatLabResult(result: LabResult): string[] {
   const { lab, meta } = result;
   const width = Math.max(...result.criteria.map((entry) => entry.criterion.id.length));
@@ -101,7 +101,7 @@ export function formatLabResult(result: LabResult): string[] {
     const id = criterion.id.padEnd(width);
     if (bonus && tests === 0) lines.push(`  ${mark} ${id}  (bonus, no automatic check) ${criterion.text}`);
     else if (status === 'passed') lines.push(`  ${mark} ${id}  ${bonus ? '(bonus) ' : ''}${detail}`);
-    else lines.push(`  ${mark} ${id}  ${bonus ? '(bonus) ' : ''}${detail}  → npm run lab hint ${lab.nn}`);
+    else lines.push(`  ${mark} ${id}  ${bonus ? '(bonus) ' : ''}${detail}  → npm run lab hint ${lab.nn} ${criterion.id}`);
   }
   for (const test of result.unmapped) {
     lines.push(`  ? test "${[...test.ancestors, test.title].join(' › ')}" names no criterion of labs/${lab.name}/lab.json (${test.status})`);

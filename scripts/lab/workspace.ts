@@ -1,6 +1,7 @@
 // workspace/: the learner's copy of one lab tree. workspace/.lab-state.json records which lab
 // and variant were written and the blob id of every file, so later edits are detected and
-// never overwritten without --force; whatever was there is backed up first.
+// never overwritten without --force or a green verify of the lab they belong to; whatever was
+// there is backed up first.
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
@@ -9,7 +10,7 @@ import type { Lab, Variant } from './catalog.ts';
 import { UserError } from './errors.ts';
 import { walkFiles } from './files.ts';
 import { backupsDir, NEVER_IN_TREE, shown, STATE_FILE, workspaceDir, type LabRepo } from './paths.ts';
-import { labTree, treeBlobIds, writeTree } from './tree.ts';
+import { labTree, treeBlobIds, writeTree, type Tree } from './tree.ts';
 
 export const WorkspaceStateSchema = z
   .strictObject({
@@ -79,6 +80,19 @@ export interface StartResult {
   previous: WorkspaceState | null;
 }
 
+/** workspace/ holds lab N and lab N+1's starter is asked for. */
+export interface MovingOn {
+  from: Lab;
+  /** Every required criterion of lab N passed at its last verify: its edits may go, after the backup. */
+  passed: boolean;
+}
+
+export interface StartOptions {
+  force?: boolean;
+  now?: Date;
+  movingOn?: MovingOn | null;
+}
+
 export function startCommand(lab: Lab, variant: Variant): string {
   return `npm run lab ${variant === 'starter' ? 'start' : 'solution'} ${lab.nn}`;
 }
@@ -89,6 +103,16 @@ function describeRisk(repo: LabRepo, changes: WorkspaceChanges, lab: Lab, varian
   const more = risky.length > 5 ? ` and ${risky.length - 5} more` : '';
   const whose = changes.state ? 'changed' : `not written by the lab tools (no ${shown(repo, statePath(repo))})`;
   return `${shown(repo, workspaceDir(repo))}/ has ${risky.length} file${risky.length === 1 ? '' : 's'} ${whose} that lab ${lab.nn} ${variant} would overwrite: ${sample}${more}`;
+}
+
+function refusal(repo: LabRepo, changes: WorkspaceChanges, lab: Lab, variant: Variant, movingOn: MovingOn | null | undefined): UserError {
+  const backup = `a backup of workspace/ goes to ${shown(repo, backupsDir(repo))}/`;
+  if (!movingOn) return new UserError(describeRisk(repo, changes, lab, variant), `${startCommand(lab, variant)} -- --force (${backup})`);
+  const { from } = movingOn;
+  return new UserError(
+    `${describeRisk(repo, changes, lab, variant)}, and lab ${from.nn} has not passed npm run verify lab-${from.nn} yet`,
+    `${startCommand(lab, variant)} -- --carry (merges lab ${lab.nn}'s starter into your code) or -- --force (starts from lab ${from.nn}'s solution; ${backup})`,
+  );
 }
 
 /** Copies workspace/ (minus node_modules) to .lab/backups/<ISO time>/ and returns that folder. */
@@ -111,23 +135,8 @@ function clearWorkspace(repo: LabRepo): void {
   }
 }
 
-/** `npm run lab start N` / `npm run lab solution N`. */
-export function startWorkspace(repo: LabRepo, lab: Lab, variant: Variant, options: { force?: boolean; now?: Date } = {}): StartResult {
-  const now = options.now ?? new Date();
-  // Build the tree first: a broken lab must fail before workspace/ is touched.
-  const tree = labTree(repo, lab, variant);
-  const changes = workspaceChanges(repo);
-  if (atRisk(changes).length > 0 && !options.force) {
-    throw new UserError(
-      describeRisk(repo, changes, lab, variant),
-      `${startCommand(lab, variant)} -- --force (a backup of workspace/ goes to ${shown(repo, backupsDir(repo))}/)`,
-    );
-  }
-  const backup = changes.hasContent ? backupWorkspace(repo, now) : null;
-  clearWorkspace(repo);
-  const dir = workspaceDir(repo);
-  mkdirSync(dir, { recursive: true });
-  writeTree(tree, dir);
+/** Records `tree` as what workspace/ was written from: files that differ from it count as edits. */
+export function writeWorkspaceState(repo: LabRepo, lab: Lab, variant: Variant, tree: Tree, now: Date): void {
   const state: WorkspaceState = {
     formatVersion: 1,
     lab: lab.name,
@@ -136,6 +145,23 @@ export function startWorkspace(repo: LabRepo, lab: Lab, variant: Variant, option
     files: Object.fromEntries(treeBlobIds(tree)),
   };
   writeFileSync(statePath(repo), `${JSON.stringify(state, null, 2)}\n`);
+}
+
+/** `npm run lab start N` / `npm run lab solution N`. */
+export function startWorkspace(repo: LabRepo, lab: Lab, variant: Variant, options: StartOptions = {}): StartResult {
+  const now = options.now ?? new Date();
+  // Build the tree first: a broken lab must fail before workspace/ is touched.
+  const tree = labTree(repo, lab, variant);
+  const changes = workspaceChanges(repo);
+  if (atRisk(changes).length > 0 && !options.force && !options.movingOn?.passed) {
+    throw refusal(repo, changes, lab, variant, options.movingOn);
+  }
+  const backup = changes.hasContent ? backupWorkspace(repo, now) : null;
+  clearWorkspace(repo);
+  const dir = workspaceDir(repo);
+  mkdirSync(dir, { recursive: true });
+  writeTree(tree, dir);
+  writeWorkspaceState(repo, lab, variant, tree, now);
   return { lab, variant, files: tree.size, backup, previous: changes.state };
 }
 

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { UserError } from '../errors.ts';
 import { nextHint } from '../hint.ts';
 import { loadLabMeta } from '../lab-meta.ts';
 import { labProgress, progressCell, progressLine, readProgress, recordVerify, writeProgress } from '../progress.ts';
@@ -20,10 +21,32 @@ const verified = (fx: Fixture, number: number, criteria: Record<string, 'passed'
 
 describe('npm run lab hint', () => {
   it('reveals the first criterion\'s hints one at a time when the lab was never verified', () => {
-    expect(nextHint(fx.repo, fx.lab(1))).toMatchObject({ kind: 'hint', criterion: { id: '01.alpha' }, number: 1, total: 2, text: 'first hint for alpha', why: 'not-verified' });
+    expect(nextHint(fx.repo, fx.lab(1))).toMatchObject({ kind: 'hint', criterion: { id: '01.alpha' }, number: 1, total: 2, text: 'first hint for alpha', why: 'not-verified', skipped: [] });
     expect(nextHint(fx.repo, fx.lab(1))).toMatchObject({ kind: 'hint', number: 2, text: 'second hint for alpha' });
-    expect(nextHint(fx.repo, fx.lab(1))).toMatchObject({ kind: 'exhausted', hints: ['first hint for alpha', 'second hint for alpha'] });
     expect(readProgress(fx.repo).hints).toEqual({ '01.alpha': 2 });
+  });
+
+  it('moves on to the next open criterion once the first one\'s hints are all revealed, and shows them all when none has hints left', () => {
+    verified(fx, 1, { '01.alpha': 'failed', '01.beta': 'failed', '01.extra': 'failed' });
+    writeProgress(fx.repo, { ...readProgress(fx.repo), hints: { '01.alpha': 2 } });
+    const next = nextHint(fx.repo, fx.lab(1));
+    expect(next).toMatchObject({ kind: 'hint', criterion: { id: '01.beta' }, number: 1, why: 'failing' });
+    expect(next.kind === 'hint' && next.skipped.map((criterion) => criterion.id)).toEqual(['01.alpha']);
+    writeProgress(fx.repo, { ...readProgress(fx.repo), hints: { '01.alpha': 2, '01.beta': 2, '01.extra': 2 } });
+    expect(nextHint(fx.repo, fx.lab(1))).toMatchObject({ kind: 'exhausted', criterion: { id: '01.alpha' }, hints: ['first hint for alpha', 'second hint for alpha'] });
+  });
+
+  it('reveals the hints of the criterion named, by its full or its short id, whatever the others do', () => {
+    verified(fx, 1, { '01.alpha': 'failed', '01.beta': 'passed', '01.extra': 'failed' });
+    expect(nextHint(fx.repo, fx.lab(1), '01.beta')).toMatchObject({ kind: 'hint', criterion: { id: '01.beta' }, number: 1, why: 'passed' });
+    expect(nextHint(fx.repo, fx.lab(1), 'beta')).toMatchObject({ kind: 'hint', criterion: { id: '01.beta' }, number: 2 });
+    expect(nextHint(fx.repo, fx.lab(1), 'BETA')).toMatchObject({ kind: 'exhausted', criterion: { id: '01.beta' } });
+    expect(readProgress(fx.repo).hints).toEqual({ '01.beta': 2 });
+  });
+
+  it('names the lab\'s criteria when the one asked for does not exist', () => {
+    expect(() => nextHint(fx.repo, fx.lab(1), 'gamma')).toThrow('lab 01 has no criterion "gamma"; its criteria: 01.alpha, 01.beta, 01.extra');
+    expect(() => nextHint(fx.repo, fx.lab(1), '02.gamma')).toThrow(UserError);
   });
 
   it('goes to the first required criterion still failing at the last verify', () => {

@@ -89,7 +89,7 @@ describe('lab names', () => {
   });
 
   it('rejects an unknown lab in one line that lists the valid ones', () => {
-    expect(() => resolveLab(fx.repo, '7')).toThrow('unknown lab "7"; valid labs: 01-first, 02-second');
+    expect(() => resolveLab(fx.repo, '3')).toThrow('unknown lab "3"; valid labs: 01-first, 02-second');
     expect(() => resolveLab(fx.repo, '02-wrong')).toThrow(/unknown lab/);
   });
 });

@@ -72,7 +72,7 @@ describe('mapping test results onto criteria', () => {
 });
 
 describe('verify output', () => {
-  it('prints one line per criterion: ✓ with its text, ✗ with the expectation and where the hint is', () => {
+  it('prints one line per criterion: ✓ with its text, ✗ with the expectation and the hint command of that criterion', () => {
     const result = mapResults(input(), [{
       file: file('a.test.ts'), status: 'failed', message: '',
       tests: [
@@ -84,7 +84,7 @@ describe('verify output', () => {
     expect(formatLabResult(result)).toEqual([
       'lab 07 · See it in Prometheus',
       '  ✓ 07.exposition  the exposition works',
-      '  ✗ 07.ready       expected 503 to be 200  → npm run lab hint 07',
+      '  ✗ 07.ready       expected 503 to be 200  → npm run lab hint 07 07.ready',
       '  ✓ 07.health      the health works',
       '  ○ 07.dashboard   (bonus, no automatic check) the dashboard works',
     ]);
