@@ -16,6 +16,9 @@ export interface MatrixResult {
 // A run's timing files form a project of their own; they report under the run's name.
 const projectOf = (module: TestModule) => module.project.name.replace(TIMING_SUFFIX, '');
 
+/** Marks a failure that came from a hook (beforeAll) rather than from the test's own assertions. */
+export const SETUP_FAILED = '(setup failed) ';
+
 export default class MatrixReporter implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
     const results: MatrixResult[] = [];
@@ -23,15 +26,17 @@ export default class MatrixReporter implements Reporter {
       const tests = [...module.children.allTests()];
       for (const test of tests) {
         const path: string[] = [];
-        for (let node = test.parent; node.type === 'suite'; node = node.parent) path.unshift(node.name);
+        let setupError: string | undefined;
+        for (let node = test.parent; node.type === 'suite'; node = node.parent) {
+          path.unshift(node.name);
+          setupError ??= node.errors()[0]?.message;
+        }
+        setupError ??= module.errors()[0]?.message;
         const result = test.result();
-        results.push({
-          project: projectOf(module),
-          file: module.moduleId,
-          path: [...path, test.name],
-          state: result.state === 'passed' ? 'passed' : result.state === 'failed' ? 'failed' : 'skipped',
-          ...(result.state === 'failed' && result.errors?.[0] ? { error: result.errors[0].message } : {}),
-        });
+        // A test skipped because its suite's setup threw did not pass: it is a failure, marked as one of setup.
+        const state = result.state === 'passed' ? 'passed' : result.state === 'failed' || setupError !== undefined ? 'failed' : 'skipped';
+        const error = result.state === 'failed' ? result.errors?.[0]?.message : setupError !== undefined && result.state !== 'passed' ? `${SETUP_FAILED}${setupError}` : undefined;
+        results.push({ project: projectOf(module), file: module.moduleId, path: [...path, test.name], state, ...(error ? { error } : {}) });
       }
       // A file that failed to load has no tests: record the file itself as one failure.
       const loadError = module.errors()[0];

@@ -4,7 +4,7 @@
 import { relative } from 'node:path';
 import { leadingId } from '../lab/test-files.ts';
 import type { MatrixPlan, MatrixRun, Part } from './plan.ts';
-import type { MatrixResult } from './reporter.ts';
+import { SETUP_FAILED, type MatrixResult } from './reporter.ts';
 
 export interface Verdict {
   passed: number;
@@ -76,13 +76,20 @@ export function judge(plan: MatrixPlan, results: MatrixResult[], root: string, p
       let cheatCell = NOT_RUN;
       if (parts.includes('cheats')) {
         const mine = cheats.filter((r) => r.only === id);
-        const caught = mine.filter((run) => byProject(run).some((r) => criterionOf(r) === id && r.state === 'failed'));
-        cheatCell = mine.length === 0 ? '–' : caught.length === mine.length ? '✗ (ok)' : '✓ (!!)';
+        // Caught means an assertion of the criterion failed: a cheat that breaks the setup proves nothing of the test.
+        const caught = mine.filter((run) => byProject(run).some((r) => criterionOf(r) === id && r.state === 'failed' && !r.error?.startsWith(SETUP_FAILED)));
+        const count = mine.length > 1 ? ` ${caught.length}/${mine.length}` : '';
+        cheatCell = mine.length === 0 ? '–' : caught.length === mine.length ? `✗ (ok)${count}` : `✓ (!!)${count}`;
         if (mine.length === 0 && required.includes(id)) pass(false, `${nn}: required criterion ${id} has no cheat`);
         for (const run of mine) {
           const ran = byProject(run).filter((r) => criterionOf(r) === id);
           const ok = caught.includes(run);
-          const why = ran.length === 0 ? `no test of ${id} ran on it (${run.include.join(', ') || 'no test file names it'})` : `${id} passes with it — the test does not refuse "${run.fakes}"`;
+          const why =
+            ran.length === 0
+              ? `no test of ${id} ran on it (${run.include.join(', ') || 'no test file names it'})`
+              : ran.every((r) => r.state === 'passed')
+                ? `${id} passes with it — the test does not refuse "${run.fakes}"`
+                : `only the setup of ${id}'s tests failed on it, no assertion: ${oneLine(ran.find((r) => r.error)?.error)}`;
           pass(ok, `${run.project}: ${why}`);
         }
       }

@@ -1,7 +1,19 @@
 import { createServer } from 'node:net';
 
-/** A port that was free on 127.0.0.1 a moment ago (the OS picks it). */
-export function freePort(): Promise<number> {
+// Ports this process already handed out: two services started at once must not get the same one.
+const handedOut = new Set<number>();
+
+/** A port that was free on 127.0.0.1 a moment ago (the OS picks it), never the same twice in one process. */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await osPort();
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
+}
+
+function osPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();

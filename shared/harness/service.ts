@@ -85,7 +85,21 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
+/**
+ * Starts the service; when a port picked for it was taken by another process in the meantime
+ * (EADDRINUSE), starts it again on fresh ports.
+ */
 export async function startService(options: StartServiceOptions): Promise<RunningService> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      if (options.ports || attempt >= 3 || !/EADDRINUSE/.test((error as Error).message)) throw error;
+    }
+  }
+}
+
+async function startOnce(options: StartServiceOptions): Promise<RunningService> {
   const { tree, stack, processes = ['api', 'optimizer', 'worker'], readyTimeoutMs = 20_000 } = options;
   for (const name of processes) {
     if (!existsSync(join(tree, ENTRY[name]))) throw new Error(`${tree} has no ${ENTRY[name]}: is it a service tree?`);
