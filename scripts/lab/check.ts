@@ -6,7 +6,7 @@ import { cheatDescription, cheatsDir, readCheats } from './cheats.ts';
 import { LAB_FOLDER, listLabs, VARIANTS, type Lab } from './catalog.ts';
 import { CHECKLIST_COMMAND, isChecklistFresh } from './checklist.ts';
 import { isUserError } from './errors.ts';
-import { labMetaFile, validateLabMeta } from './lab-meta.ts';
+import { labMetaFile, validateLabMeta, type LabMeta } from './lab-meta.ts';
 import { cheatCriterion, cheatIdOf } from './lock-file.ts';
 import { findStaleLocks, staleProblem } from './lock.ts';
 import { hasConflictMarkers } from './merge-file.ts';
@@ -108,14 +108,20 @@ export function checkConflictMarkers(repo: LabRepo): Problem[] {
   );
 }
 
-/** Every required criterion has at least one test; no test names a criterion lab.json lacks. */
-export function checkCriteriaTests(repo: LabRepo): Problem[] {
-  const problems: Problem[] = [];
+/** The labs whose lab.json is valid, with it; the others are checkLabMeta's to report. */
+function* labsWithMeta(repo: LabRepo): Generator<{ lab: Lab; meta: LabMeta; path: string }> {
   for (const lab of listLabs(repo)) {
     const path = labMetaFile(lab);
     if (!existsSync(path)) continue;
     const { meta } = validateLabMeta(readFileSync(path, 'utf8'), shown(repo, path), lab);
-    if (!meta) continue; // reported by checkLabMeta
+    if (meta) yield { lab, meta, path };
+  }
+}
+
+/** Every required criterion has at least one test; no test names a criterion lab.json lacks. */
+export function checkCriteriaTests(repo: LabRepo): Problem[] {
+  const problems: Problem[] = [];
+  for (const { lab, meta, path } of labsWithMeta(repo)) {
     const named = new Map<string, string>();
     for (const file of labTestFiles(lab)) {
       for (const id of idsInSource(readFileSync(file, 'utf8'))) if (!named.has(id)) named.set(id, file);
@@ -144,11 +150,7 @@ export function checkCriteriaTests(repo: LabRepo): Problem[] {
  */
 export function checkCheats(repo: LabRepo): Problem[] {
   const problems: Problem[] = [];
-  for (const lab of listLabs(repo)) {
-    const path = labMetaFile(lab);
-    if (!existsSync(path)) continue;
-    const { meta } = validateLabMeta(readFileSync(path, 'utf8'), shown(repo, path), lab);
-    if (!meta) continue; // reported by checkLabMeta
+  for (const { lab, meta, path } of labsWithMeta(repo)) {
     const cheats = readCheats(repo, lab);
     const ids = new Set(cheats.map((cheat) => cheatCriterion(cheatIdOf(cheat.variant)!)));
     const known = new Set(meta.criteria.map((criterion) => criterion.id));
