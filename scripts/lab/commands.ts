@@ -2,9 +2,9 @@
 // exact command to run. The work itself is done by the engine modules this file calls.
 import { existsSync, readdirSync, symlinkSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { buildBranches } from './branches.ts';
+import { buildBranches, readBranchFile } from './branches.ts';
 import { carryWorkspace, type CarryOutcome } from './carry.ts';
-import { listLabs, type Lab, type Variant } from './catalog.ts';
+import { LAB_FOLDER, listLabs, type Lab, type Variant } from './catalog.ts';
 import { runChecks } from './check.ts';
 import { writeChecklist } from './checklist.ts';
 import { debriefFile, debriefScreen } from './debrief.ts';
@@ -50,7 +50,13 @@ export function cmdList(repo: LabRepo, withWorkspace: boolean): void {
     if (!meta) return [lab.nn, `${lab.slug} (lab.json is invalid: npm run lab check)`, '', '', ''];
     return [lab.nn, meta.title, meta.level, meta.duration, progressCell(labProgress(lab, meta, progress))];
   });
-  for (const planned of plannedLabs(labs)) rows.push([planned.nn, planned.title, '', '', 'not yet written']);
+  // On a workshop branch, the labs it leaves out are named with the branch that carries them.
+  const elsewhere = (readBranchFile(repo)?.labs ?? []).flatMap((name) => {
+    const match = LAB_FOLDER.exec(name);
+    return match && !labs.some((lab) => lab.name === name) ? [{ nn: match[1]!, slug: match[2]! }] : [];
+  });
+  for (const lab of elsewhere) rows.push([lab.nn, lab.slug, '', '', `on branch lab-${lab.nn}-starter`]);
+  for (const planned of plannedLabs([...labs, ...elsewhere.map((lab) => ({ number: Number(lab.nn) }))])) rows.push([planned.nn, planned.title, '', '', 'not yet written']);
   rows.sort(([a], [b]) => Number(a) - Number(b));
   const header = ['#', 'lab', 'level', 'time', 'progress'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));

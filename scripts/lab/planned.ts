@@ -22,7 +22,7 @@ const PLANNED: readonly PlannedLab[] = [
 ].map(([nn, slug, title]) => ({ number: Number(nn), nn: nn!, slug: slug!, title: title! }));
 
 /** The planned labs whose number has no lab folder yet, in order. */
-export function plannedLabs(written: readonly Lab[]): PlannedLab[] {
+export function plannedLabs(written: readonly Pick<Lab, 'number'>[]): PlannedLab[] {
   const numbers = new Set(written.map((lab) => lab.number));
   return PLANNED.filter((planned) => !numbers.has(planned.number));
 }

@@ -31,6 +31,8 @@ function run(script: 'lab.ts' | 'verify.ts', ...args: string[]) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+const answersOf01 = "✗ this branch (lab-01-starter) does not carry lab 01's answers (its solution and debrief)\n  Fix: git switch lab-01-solution\n";
+
 const cheatFolders = () => readdirSync(join(clone, 'labs')).filter((lab) => has(`labs/${lab}/cheats`));
 
 beforeAll(() => {
@@ -82,7 +84,7 @@ describe('a generated branch, checked out in a clone', () => {
   it('answers the lab commands there in one line, naming the branch that has what this one lacks', () => {
     checkout('lab-01-starter');
     expect(run('lab.ts', 'status').stdout).toContain('workspace/ holds lab 01-first starter, unchanged.');
-    const answers = "✗ this branch (lab-01-starter) does not carry lab 01's answers (its solution and debrief)\n  Fix: git switch lab-01-solution\n";
+    const answers = answersOf01;
     const refusals: [string[], string][] = [
       [['solution', '01'], answers],
       [['diff', '1'], answers],
@@ -94,12 +96,14 @@ describe('a generated branch, checked out in a clone', () => {
     for (const [args, stderr] of refusals) expect({ args, ...run('lab.ts', ...args) }).toMatchObject({ args, code: 1, stderr });
   }, 120_000);
 
-  it('fails verify of the missing solution in one line, and still starts the lab it carries', () => {
+  it('lists the labs the branch leaves out, with the branch that carries them', () => {
     checkout('lab-01-starter');
-    // verify builds the solution tree itself: it stops on the missing overlay, without a stack.
-    const verify = run('verify.ts', 'lab-01', '--solution');
-    expect(verify.code).toBe(1);
-    expect(verify.stderr).toMatch(/^✗ [^\n]+\n( {2}Fix: [^\n]+\n)?$/);
+    expect(run('lab.ts', 'list').stdout).toMatch(/^ {2}02 +second +on branch lab-02-starter$/m);
+  }, 30_000);
+
+  it('refuses verify of the missing solution in one line, naming the branch that has it, and still starts the lab it carries', () => {
+    checkout('lab-01-starter');
+    expect(run('verify.ts', 'lab-01', '--solution')).toMatchObject({ code: 1, stderr: answersOf01 });
     const start = run('lab.ts', 'start', '01');
     expect(start.code).toBe(0);
     expect(start.stdout).toContain('✓ wrote 3 files to workspace/');
