@@ -87,15 +87,29 @@ function establishedPorts(): Set<string> {
   return ports;
 }
 
+// The server's hang-up after a QUIT can still be on its way when the process exits: the kernel
+// takes it in without the event loop, so the exit handler may wait for it, briefly.
+const HANG_UP_WAIT_MS = 500;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** The sockets the kernel still has ESTABLISHED after up to `waitMs` (polled, synchronously). */
+function stillEstablished(sockets: Socket[], waitMs: number): Socket[] {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    const established = establishedPorts();
+    const open = sockets.filter((socket) => established.has(`${socket.localPort}:${socket.remotePort}`));
+    if (open.length === 0 || Date.now() >= until) return open;
+    Atomics.wait(pause, 0, 0, 20);
+  }
+}
+
 const exitFile = process.env.NWS_PROBE_EXIT_FILE;
 if (exitFile) {
   process.on('exit', (code) => {
     // Closed: destroyed or ended here, or closed by the server (Redis answers QUIT and hangs up
     // at once, often before this process has read the hang-up: the kernel has, CLOSE_WAIT).
-    const established = establishedPorts();
-    const open = [...clients]
-      .filter((socket) => !socket.destroyed && !socket.writableEnded && !socket.readableEnded && established.has(`${socket.localPort}:${socket.remotePort}`))
-      .map((socket) => ({ host: socket.remoteAddress ?? '', port: socket.remotePort! }));
+    const maybeOpen = [...clients].filter((socket) => !socket.destroyed && !socket.writableEnded && !socket.readableEnded);
+    const open = stillEstablished(maybeOpen, HANG_UP_WAIT_MS).map((socket) => ({ host: socket.remoteAddress ?? '', port: socket.remotePort! }));
     writeFileSync(exitFile, JSON.stringify({ code, open } satisfies ProbeExit));
   });
 }
