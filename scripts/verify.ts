@@ -12,10 +12,9 @@ import { runMain } from './lab/errors.ts';
 import { loadLabMeta } from './lab/lab-meta.ts';
 import { nextAfterGreen } from './lab/move-on.ts';
 import { baselineDir, defaultRepo, shown, treesDir, workspaceDir, type LabRepo } from './lab/paths.ts';
-import { walkFiles } from './lab/files.ts';
 import { allLabProgress, progressLine, readProgress, recordVerify, writeProgress } from './lab/progress.ts';
 import { runVitest, type FileOutcome } from './lab/run-vitest.ts';
-import { idsInSource, labTestFiles } from './lab/test-files.ts';
+import { idsInSource, labTestFiles, testFilesIn } from './lab/test-files.ts';
 import { cheatTree, labTree, materialize } from './lab/tree.ts';
 import { criterionIdOf, firstLine, formatLabResult, mapResults, requiredPassed, statuses } from './lab/verify-report.ts';
 import { watchCriteria, watchLab } from './lab/watch.ts';
@@ -74,7 +73,7 @@ await runMain(async () => {
   const state = solution ? null : readWorkspaceState(repo);
   if (state && state.lab !== lab.name) console.log(`  ! workspace/ holds lab ${state.lab} ${state.variant}, not lab ${lab.name}`);
 
-  const baseline = flags.cumulative ? baselineTestFiles(repo) : [];
+  const baseline = flags.cumulative ? testFilesIn(join(baselineDir(repo), 'test')) : [];
   const files = [...baseline, ...inputs.flatMap((input) => input.files)];
   const outcomes: FileOutcome[] = files.length > 0 ? await runVitest(repo, files, { tree, verbose: flags.verbose === true }) : [];
   const baselineBroken = flags.cumulative ? reportBaseline(outcomes.filter((file) => baseline.includes(file.file))) : false;
@@ -139,11 +138,6 @@ async function verifyCheat(repo: LabRepo, lab: Lab, name: string, verbose: boole
     }
   }
   return code;
-}
-
-function baselineTestFiles(repo: LabRepo): string[] {
-  const dir = join(baselineDir(repo), 'test');
-  return walkFiles(dir).filter((path) => path.endsWith('.test.ts')).map((path) => join(dir, path));
 }
 
 /** The baseline's tests are the service's contract: one line, or one line per broken test. Returns true when any broke. */

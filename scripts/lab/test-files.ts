@@ -8,12 +8,16 @@ import { walkFiles } from './files.ts';
 // The same files the root vitest.config.ts includes (labs/*/test/**/*.test.ts).
 const TEST_FILE = /\.test\.ts$/;
 
-/** Absolute paths of the lab's test files, sorted. */
-export function labTestFiles(lab: Lab): string[] {
-  const dir = join(lab.dir, 'test');
+/** Absolute paths of the test files under `dir`, sorted. */
+export function testFilesIn(dir: string): string[] {
   return walkFiles(dir, (name) => name === 'node_modules')
     .filter((path) => TEST_FILE.test(path))
     .map((path) => join(dir, path));
+}
+
+/** Absolute paths of the lab's test files, sorted. */
+export function labTestFiles(lab: Lab): string[] {
+  return testFilesIn(join(lab.dir, 'test'));
 }
 
 /** Criterion-shaped ids that open a string literal in the source ('…', "…" or `…`). */

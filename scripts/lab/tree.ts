@@ -9,7 +9,7 @@ import { readCheats, readCheatsNamed } from './cheats.ts';
 import { listLabs, VARIANTS, type Lab, type Variant } from './catalog.ts';
 import { UserError } from './errors.ts';
 import { isExecutable, listLabFiles } from './files.ts';
-import { readLockFile, type Slot } from './lock-file.ts';
+import { cheatIdOf, readLockFile, type Slot } from './lock-file.ts';
 import { assertOverlayClean, readOverlay, type Overlay } from './overlay.ts';
 import { BASELINE_NON_TREE, baselineDir, shown, type LabRepo } from './paths.ts';
 
@@ -112,7 +112,7 @@ export function labTree(repo: LabRepo, lab: Lab, variant: Variant, strict = true
 /** solution(N) with one cheat applied, the cheat given by its name. */
 export function cheatTree(repo: LabRepo, lab: Lab, name: string): Tree {
   const cheats = readCheatsNamed(repo, lab, name);
-  if (cheats.length > 1) throw new UserError(`${name} has ${cheats.length} cheats`, `name one: ${cheats.map((cheat) => cheat.variant.slice('cheats/'.length)).join(', ')}`);
+  if (cheats.length > 1) throw new UserError(`${name} has ${cheats.length} cheats`, `name one: ${cheats.map((cheat) => cheatIdOf(cheat.variant)).join(', ')}`);
   assertOverlayClean(repo, cheats[0]!);
   return applyOverlay(labTree(repo, lab, 'solution'), cheats[0]!);
 }

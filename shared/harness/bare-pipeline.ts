@@ -24,14 +24,14 @@ export async function barePipeline(input: Buffer, text: string = WATERMARK.text)
 }
 
 /** One POST /optimize with the standard watermark, bounded; throws on anything but 200. */
-export async function optimizeOnce(optimizerUrl: string, image: Buffer, text: string = WATERMARK.text): Promise<Buffer> {
+export async function optimizeOnce(optimizerUrl: string, image: Buffer, text: string = WATERMARK.text, timeoutMs?: number): Promise<Buffer> {
   const form = new FormData();
   form.set('image', new Blob([new Uint8Array(image)]), 'photo.jpg');
   form.set('wm_text', text);
   form.set('wm_position', WATERMARK.position);
   const what = 'the optimizer\'s POST /optimize';
-  const response = await boundedFetch(what, `${optimizerUrl}/optimize`, { method: 'POST', body: form });
-  const body = await boundedBody(what, response);
+  const response = await boundedFetch(what, `${optimizerUrl}/optimize`, { method: 'POST', body: form, timeoutMs });
+  const body = await boundedBody(what, response, timeoutMs);
   if (!response.ok) throw new Error(`optimizer answered ${response.status}: ${body.toString().slice(0, 300)}`);
   return body;
 }
