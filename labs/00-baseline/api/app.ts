@@ -2,13 +2,14 @@
 // DELIBERATE WEAKNESSES: no rate limit (lab 05), no /health or /metrics (lab 07), no tracing
 // (lab 08), no upload size or magic-byte checks, no auth, plain HTTP (labs 11, 13).
 import express from 'express';
-import type { ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError } from '../lib/errors.ts';
 import type { ResultStore } from '../lib/results.ts';
 import type { Storage } from '../lib/storage.ts';
 import type { Config } from './config.ts';
 import { imageRoute } from './image-route.ts';
 import type { JobPublisher } from './job-publisher.ts';
+import { optimizerCall } from './optimizer-call.ts';
 import { sendError } from './send-body.ts';
 import { statusRoute } from './status-route.ts';
 import { uploadRoute } from './upload-route.ts';
@@ -27,7 +28,11 @@ export function buildApp({ config, results, storage, publisher }: ApiDeps): expr
   app.set('etag', false);
   app.set('x-powered-by', false);
 
-  app.post('/upload', uploadRoute({ optimizerUrl: config.OPTIMIZER_URL, results, storage, publisher }));
+  // What runs before every route, in order: a lab that sees or guards every request adds one entry.
+  const middleware: RequestHandler[] = [];
+  for (const handler of middleware) app.use(handler);
+
+  app.post('/upload', uploadRoute({ optimize: optimizerCall(config.OPTIMIZER_URL), results, storage, publisher }));
   app.get('/status/:key', statusRoute(results));
   app.get('/image/:key', imageRoute(results));
   app.use(webPage(config.WEB_DIR));

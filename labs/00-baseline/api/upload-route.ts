@@ -2,12 +2,13 @@
 // result cached; when the optimizer is down the job is queued and the client polls /status.
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '../lib/errors.ts';
-import { bufferSource, requestOptimize } from '../lib/optimizer-client.ts';
+import { bufferSource } from '../lib/optimizer-client.ts';
 import type { ResultStore } from '../lib/results.ts';
 import type { Storage } from '../lib/storage.ts';
 import { cacheKeyFor } from './cache-key.ts';
 import { detectImageType } from './image-type.ts';
 import type { JobPublisher } from './job-publisher.ts';
+import type { OptimizeCall } from './optimizer-call.ts';
 import { readUpload } from './read-upload.ts';
 import { sendBody, sendError, sendJson } from './send-body.ts';
 import { startServerTiming } from './server-timing.ts';
@@ -15,7 +16,7 @@ import type { ServerTiming } from './server-timing.ts';
 import { watchSlowUpload } from './slow-upload-watch.ts';
 
 export interface UploadDeps {
-  optimizerUrl: string;
+  optimize: OptimizeCall;
   results: ResultStore;
   storage: Storage;
   publisher: JobPublisher;
@@ -34,7 +35,7 @@ export function uploadRoute(deps: UploadDeps): RequestHandler {
   };
 }
 
-async function handleUpload({ optimizerUrl, results, storage, publisher }: UploadDeps, req: Request, res: Response, timing: ServerTiming): Promise<void> {
+async function handleUpload({ optimize, results, storage, publisher }: UploadDeps, req: Request, res: Response, timing: ServerTiming): Promise<void> {
   const { image, imageHash, imageDigest, params } = await readUpload(req);
   const contentType = await detectImageType(image);
   const cacheKey = cacheKeyFor(imageDigest, params);
@@ -56,7 +57,7 @@ async function handleUpload({ optimizerUrl, results, storage, publisher }: Uploa
   timing.describe('minio', original.created ? 'stored' : 'already stored');
 
   // 3. The optimizer, over a streamed multipart request.
-  const outcome = await timing.measure('optimizer', () => requestOptimize(optimizerUrl, bufferSource(image, contentType), params));
+  const outcome = await timing.measure('optimizer', () => optimize(bufferSource(image, contentType), params));
 
   if (outcome.kind === 'rejected') {
     timing.describe('optimizer', `rejected: ${outcome.code}`);

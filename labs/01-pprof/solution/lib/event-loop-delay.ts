@@ -4,6 +4,7 @@
 // perf_hooks measures it with a timer that should fire every `resolutionMs`: each firing
 // records how long the interval really took.
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { json, type AdminRoute } from './admin-reply.ts';
 
 const resolutionMs = 10; // Node's default; finer timers cost more and add little
 
@@ -59,6 +60,18 @@ export function watchEventLoop(): EventLoopWatch {
         utilizationStart = performance.eventLoopUtilization();
       }
       return figures;
+    },
+  };
+}
+
+/** GET /debug/eventloop: the figures since start-up or the last ?reset=1. */
+export function eventLoopRoute(): AdminRoute {
+  const eventLoop = watchEventLoop();
+  return {
+    path: '/debug/eventloop',
+    description: 'event-loop delay in ms (min, mean, p50, p99, max) and utilization, JSON; ?reset=1 starts a new window',
+    async handle(url) {
+      return json(eventLoop.read(url.searchParams.get('reset') === '1'));
     },
   };
 }

@@ -14,7 +14,7 @@ import { connectJobPublisher } from './job-publisher.ts';
 
 await startOrExit('api', async () => {
   const config = loadConfig();
-  const admin = await startAdminServer({ service: 'api', port: config.API_ADMIN_PORT, portVariable: 'API_ADMIN_PORT' });
+  const admin = await startAdminServer({ service: 'api', port: config.API_ADMIN_PORT, portVariable: 'API_ADMIN_PORT', onError: (message, error) => console.error(message, error) });
   const redis = await connectRedis(config.REDIS_URL);
   const storage = await connectStorage({
     endpoint: config.S3_ENDPOINT,

@@ -20,6 +20,8 @@ export interface AdminServerOptions {
   port: number;
   /** The variable that sets the port, to name when the port cannot be used. */
   portVariable: string;
+  /** Where a failed admin request is reported: the process's own log. */
+  onError(message: string, error: unknown): void;
 }
 
 /** Starts the admin listener and resolves to what the ready line says about it. */

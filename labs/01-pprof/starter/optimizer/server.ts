@@ -9,7 +9,7 @@ import { assertFontRenders, resolveFont } from './font.ts';
 
 await startOrExit('optimizer', async () => {
   const config = loadConfig();
-  const admin = await startAdminServer({ service: 'optimizer', port: config.OPTIMIZER_ADMIN_PORT, portVariable: 'OPTIMIZER_ADMIN_PORT' });
+  const admin = await startAdminServer({ service: 'optimizer', port: config.OPTIMIZER_ADMIN_PORT, portVariable: 'OPTIMIZER_ADMIN_PORT', onError: (message, error) => console.error(message, error) });
   const font = resolveFont();
   await assertFontRenders(font);
   const server = createServer(buildApp(config, font));

@@ -13,7 +13,7 @@ import { consumeJobs } from './job-consumer.ts';
 
 await startOrExit('worker', async () => {
   const config = loadConfig();
-  const admin = await startAdminServer({ service: 'worker', port: config.WORKER_ADMIN_PORT, portVariable: 'WORKER_ADMIN_PORT' });
+  const admin = await startAdminServer({ service: 'worker', port: config.WORKER_ADMIN_PORT, portVariable: 'WORKER_ADMIN_PORT', onError: (message, error) => console.error(message, error) });
   const redis = await connectRedis(config.REDIS_URL);
   const storage = await connectStorage({
     endpoint: config.S3_ENDPOINT,

@@ -2,7 +2,7 @@
 // DELIBERATE WEAKNESSES: no rate limit (lab 05), no /health or /metrics (lab 07), no tracing
 // (lab 08), no upload size or magic-byte checks, no auth, plain HTTP (labs 11, 13).
 import express from 'express';
-import type { ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { requestContext } from '../lib/request-context.ts';
@@ -11,6 +11,7 @@ import type { Storage } from '../lib/storage.ts';
 import type { Config } from './config.ts';
 import { imageRoute } from './image-route.ts';
 import type { JobPublisher } from './job-publisher.ts';
+import { optimizerCall } from './optimizer-call.ts';
 import { sendError } from './send-body.ts';
 import { statusRoute } from './status-route.ts';
 import { uploadRoute } from './upload-route.ts';
@@ -29,10 +30,14 @@ export function buildApp({ config, log, results, storage, publisher }: ApiDeps):
   // No ETag (lab 09 adds strong ones): Express would hash every image it sends.
   app.set('etag', false);
   app.set('x-powered-by', false);
-  // First: every request gets its id and logger before any route or error handler runs.
-  app.use(requestContext(log));
+  // What runs before every route, in order: a lab that sees or guards every request adds one entry.
+  const middleware: RequestHandler[] = [
+    // First: every request gets its id and logger before any route or error handler runs.
+    requestContext(log),
+  ];
+  for (const handler of middleware) app.use(handler);
 
-  app.post('/upload', uploadRoute({ optimizerUrl: config.OPTIMIZER_URL, results, storage, publisher }));
+  app.post('/upload', uploadRoute({ optimize: optimizerCall(config.OPTIMIZER_URL), results, storage, publisher }));
   app.get('/status/:key', statusRoute(results));
   app.get('/image/:key', imageRoute(results));
   app.use(webPage(config.WEB_DIR));

@@ -4,13 +4,14 @@
 // gets the cache outcome and key.
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '../lib/errors.ts';
-import { bufferSource, requestOptimize } from '../lib/optimizer-client.ts';
+import { bufferSource } from '../lib/optimizer-client.ts';
 import { contextOf } from '../lib/request-context.ts';
 import type { ResultStore } from '../lib/results.ts';
 import type { Storage } from '../lib/storage.ts';
 import { cacheKeyFor } from './cache-key.ts';
 import { detectImageType } from './image-type.ts';
 import type { JobPublisher } from './job-publisher.ts';
+import type { OptimizeCall } from './optimizer-call.ts';
 import { readUpload } from './read-upload.ts';
 import { sendBody, sendError, sendJson } from './send-body.ts';
 import { startServerTiming } from './server-timing.ts';
@@ -18,7 +19,7 @@ import type { ServerTiming } from './server-timing.ts';
 import { watchSlowUpload } from './slow-upload-watch.ts';
 
 export interface UploadDeps {
-  optimizerUrl: string;
+  optimize: OptimizeCall;
   results: ResultStore;
   storage: Storage;
   publisher: JobPublisher;
@@ -36,7 +37,7 @@ export function uploadRoute(deps: UploadDeps): RequestHandler {
   };
 }
 
-async function handleUpload({ optimizerUrl, results, storage, publisher }: UploadDeps, req: Request, res: Response, timing: ServerTiming): Promise<void> {
+async function handleUpload({ optimize, results, storage, publisher }: UploadDeps, req: Request, res: Response, timing: ServerTiming): Promise<void> {
   const context = contextOf(req);
   const { image, imageHash, imageDigest, params } = await readUpload(req);
   const contentType = await detectImageType(image);
@@ -67,7 +68,7 @@ async function handleUpload({ optimizerUrl, results, storage, publisher }: Uploa
   // 3. The optimizer, over a streamed multipart request that carries the request id.
   const outcome = await timing.measure(
     { step: 'optimizer' },
-    () => requestOptimize(optimizerUrl, bufferSource(image, contentType), params, { requestId: context.id }),
+    () => optimize(bufferSource(image, contentType), params, { requestId: context.id }),
     (result) => {
       if (result.kind === 'image') return { outcome: 'ok', bytes: result.image.length };
       if (result.kind === 'rejected') return { outcome: 'rejected', reason: result.code };

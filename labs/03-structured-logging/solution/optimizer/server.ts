@@ -11,7 +11,7 @@ import { assertFontRenders, resolveFont } from './font.ts';
 await startOrExit('optimizer', async () => {
   const config = loadConfig();
   const log = createLogger('optimizer', config);
-  const admin = await startAdminServer({ service: 'optimizer', port: config.OPTIMIZER_ADMIN_PORT, portVariable: 'OPTIMIZER_ADMIN_PORT', log });
+  const admin = await startAdminServer({ service: 'optimizer', port: config.OPTIMIZER_ADMIN_PORT, portVariable: 'OPTIMIZER_ADMIN_PORT', onError: (message, error) => log.error({ err: error }, message) });
   const font = resolveFont();
   await assertFontRenders(font);
   const server = createServer(buildApp(config, font, log));

@@ -9,7 +9,7 @@
 // aborted the upload writes nothing more (no cache entry, no queued job) and answers nobody.
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '../lib/errors.ts';
-import { bufferSource, requestOptimize } from '../lib/optimizer-client.ts';
+import { bufferSource } from '../lib/optimizer-client.ts';
 import type { OptimizeOutcome } from '../lib/optimizer-client.ts';
 import { contextOf } from '../lib/request-context.ts';
 import { requestSignal } from '../lib/request-signal.ts';
@@ -19,6 +19,7 @@ import { runGroup } from '../lib/task-group.ts';
 import { cacheKeyFor } from './cache-key.ts';
 import { detectImageType } from './image-type.ts';
 import type { JobPublisher } from './job-publisher.ts';
+import type { OptimizeCall } from './optimizer-call.ts';
 import { readUpload } from './read-upload.ts';
 import { sendBody, sendError, sendJson } from './send-body.ts';
 import { startServerTiming } from './server-timing.ts';
@@ -26,7 +27,7 @@ import type { ServerTiming } from './server-timing.ts';
 import { watchSlowUpload } from './slow-upload-watch.ts';
 
 export interface UploadDeps {
-  optimizerUrl: string;
+  optimize: OptimizeCall;
   /** OPTIMIZER_TIMEOUT_MS: past this the optimizer counts as unavailable and the job is queued. */
   optimizerTimeoutMs: number;
   results: ResultStore;
@@ -53,7 +54,7 @@ export function uploadRoute(deps: UploadDeps): RequestHandler {
 }
 
 async function handleUpload(deps: UploadDeps, req: Request, res: Response, timing: ServerTiming, signal: AbortSignal): Promise<void> {
-  const { optimizerUrl, optimizerTimeoutMs, results, storage, publisher } = deps;
+  const { optimize, optimizerTimeoutMs, results, storage, publisher } = deps;
   const context = contextOf(req);
   const { image, imageHash, imageDigest, params } = await readUpload(req);
   const contentType = await detectImageType(image);
@@ -90,7 +91,7 @@ async function handleUpload(deps: UploadDeps, req: Request, res: Response, timin
     (group) =>
       timing.measure(
         { step: 'optimizer' },
-        () => requestOptimize(optimizerUrl, bufferSource(image, contentType), params, { requestId: context.id, signal: group, timeoutMs: optimizerTimeoutMs }),
+        () => optimize(bufferSource(image, contentType), params, { requestId: context.id, signal: group, timeoutMs: optimizerTimeoutMs }),
         (result) => {
           if (result.kind === 'image') return { outcome: 'ok', bytes: result.image.length };
           if (result.kind === 'rejected') return { outcome: 'rejected', reason: result.code };

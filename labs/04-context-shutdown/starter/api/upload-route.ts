@@ -8,7 +8,7 @@
 // to fail cancels the other.
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '../lib/errors.ts';
-import { bufferSource, requestOptimize } from '../lib/optimizer-client.ts';
+import { bufferSource } from '../lib/optimizer-client.ts';
 import { contextOf } from '../lib/request-context.ts';
 import type { ResultStore } from '../lib/results.ts';
 import type { Storage } from '../lib/storage.ts';
@@ -16,6 +16,7 @@ import { cacheKeyFor } from './cache-key.ts';
 import { detectImageType } from './image-type.ts';
 import { uploadsInFlight } from './in-flight.ts';
 import type { JobPublisher } from './job-publisher.ts';
+import type { OptimizeCall } from './optimizer-call.ts';
 import { readUpload } from './read-upload.ts';
 import type { Upload } from './read-upload.ts';
 import { sendBody, sendError, sendJson } from './send-body.ts';
@@ -24,7 +25,7 @@ import type { ServerTiming } from './server-timing.ts';
 import { watchSlowUpload } from './slow-upload-watch.ts';
 
 export interface UploadDeps {
-  optimizerUrl: string;
+  optimize: OptimizeCall;
   results: ResultStore;
   storage: Storage;
   publisher: JobPublisher;
@@ -54,7 +55,7 @@ async function handleUpload(deps: UploadDeps, req: Request, res: Response, timin
   }
 }
 
-async function processUpload({ optimizerUrl, results, storage, publisher }: UploadDeps, upload: Upload, req: Request, res: Response, timing: ServerTiming): Promise<void> {
+async function processUpload({ optimize, results, storage, publisher }: UploadDeps, upload: Upload, req: Request, res: Response, timing: ServerTiming): Promise<void> {
   const context = contextOf(req);
   const { image, imageHash, imageDigest, params } = upload;
   const contentType = await detectImageType(image);
@@ -85,7 +86,7 @@ async function processUpload({ optimizerUrl, results, storage, publisher }: Uplo
   // 3. The optimizer, over a streamed multipart request that carries the request id.
   const outcome = await timing.measure(
     { step: 'optimizer' },
-    () => requestOptimize(optimizerUrl, bufferSource(image, contentType), params, { requestId: context.id }),
+    () => optimize(bufferSource(image, contentType), params, { requestId: context.id }),
     (result) => {
       if (result.kind === 'image') return { outcome: 'ok', bytes: result.image.length };
       if (result.kind === 'rejected') return { outcome: 'rejected', reason: result.code };

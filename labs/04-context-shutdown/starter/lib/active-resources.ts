@@ -13,6 +13,7 @@
 // heap after a full GC (v8.queryObjects), whether or not they keep the loop alive.
 import { ServerResponse } from 'node:http';
 import { queryObjects } from 'node:v8';
+import { json, type AdminRoute } from './admin-reply.ts';
 
 export interface ActiveResources {
   /** All active resources, this request's own socket included. */
@@ -38,4 +39,15 @@ export function activeResources(): ActiveResources {
   // Each queryObjects call runs a full GC first: fine for a debug endpoint, never for metrics.
   const live = { Timeout: queryObjects(Timeout, { format: 'count' }), ServerResponse: queryObjects(ServerResponse, { format: 'count' }) };
   return { total: kinds.length, byType, live };
+}
+
+/** GET /debug/resources on the admin port: compare two readings to find a leak. */
+export function resourcesRoute(): AdminRoute {
+  return {
+    path: '/debug/resources',
+    description: 'what keeps the event loop alive (timers, sockets, servers…), counted by kind, JSON; compare two readings to find a leak',
+    async handle() {
+      return json(activeResources());
+    },
+  };
 }
