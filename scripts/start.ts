@@ -31,7 +31,7 @@ if (values.help) {
 const port = Number(values.port);
 const tree = resolve(root, values.tree ?? 'workspace');
 // The service's tunables you may set when you run npm start (each lab's README names its own).
-const SETTINGS = ['LOG_LEVEL', 'LOG_FORMAT', 'OPTIMIZER_CONCURRENCY', 'OPTIMIZER_TIMEOUT_MS', 'SHUTDOWN_GRACE_MS', 'RETRY_DELAY_MS', 'CACHE_TTL_SECONDS'];
+const SETTINGS = ['LOG_LEVEL', 'LOG_FORMAT', 'OPTIMIZER_CONCURRENCY', 'OPTIMIZER_TIMEOUT_MS', 'SHUTDOWN_GRACE_MS', 'RETRY_DELAY_MS', 'CACHE_TTL_SECONDS', 'RATE_LIMIT_BURST', 'RATE_LIMIT_PER_SECOND', 'RATE_LIMIT_REDIS_TIMEOUT_MS'];
 // Some time past the service's own SHUTDOWN_GRACE_MS (8 s by default), a process is killed.
 const stopGraceMs = Math.max(12_000, (Number(process.env.SHUTDOWN_GRACE_MS) || 0) + 4_000);
 const COLORS: Record<ProcessName, string> = { api: '36', optimizer: '35', worker: '33' };
@@ -102,7 +102,7 @@ try {
   // them for readable lines rather than JSON (lab 03+).
   for (const name of SETTINGS) if (process.env[name]) env[name] = process.env[name];
   if (process.stdout.isTTY) env.LOG_FORMAT ??= 'pretty';
-  service = await startService({ tree, stack, webDir, env, ports: { api: port }, onOutput: prefixed });
+  service = await startService({ tree, stack, webDir, env, ports: { api: port }, onOutput: prefixed, testBudget: false });
 } catch (error) {
   console.error(`npm start: ${error instanceof Error ? error.message : String(error)}`);
   await shutdown(1);

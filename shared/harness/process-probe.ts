@@ -3,6 +3,7 @@
 // loopback port the harness chose (NWS_PROBE_PORT):
 //   GET /resources  what keeps the event loop alive, by kind (process.getActiveResourcesInfo())
 //   GET /heap       Timeout and ServerResponse objects in the heap, after a full GC each
+//   GET /memory     the heap's used bytes after a full GC, and the resident set size
 // and at exit it writes to NWS_PROBE_EXIT_FILE the outgoing TCP connections still open then
 // (a client the process never closed). Its own listener is unref()ed: it never keeps the
 // process alive, and it is not among the resources it counts.
@@ -24,6 +25,12 @@ export interface ProbeHeap {
   ServerResponse: number;
 }
 
+/** GET /memory: the heap's used bytes after a full GC (what the process still holds), and the RSS. */
+export interface ProbeMemory {
+  heapUsed: number;
+  rss: number;
+}
+
 /** NWS_PROBE_EXIT_FILE: the outgoing connections neither side had closed or ended at exit. */
 export interface ProbeExit {
   code: number;
@@ -33,6 +40,7 @@ export interface ProbeExit {
 // Taken now, before the service's code runs: it cannot swap what the probe calls.
 const activeResources = process.getActiveResourcesInfo.bind(process);
 const countObjects = queryObjects;
+const memoryUsage = process.memoryUsage.bind(process);
 // Node exports no Timeout class: take it from a timer.
 const Timeout = (() => {
   const timer = setTimeout(() => {}, 0);
@@ -51,11 +59,19 @@ function heap(): ProbeHeap {
   return { Timeout: countObjects(Timeout, { format: 'count' }), ServerResponse: countObjects(ServerResponse, { format: 'count' }) };
 }
 
+function memory(): ProbeMemory {
+  // queryObjects runs a full GC before it walks the heap: what is left is what is held.
+  countObjects(Object, { format: 'count' });
+  const { heapUsed, rss } = memoryUsage();
+  return { heapUsed, rss };
+}
+
 const port = Number(process.env.NWS_PROBE_PORT);
 if (Number.isInteger(port) && port > 0) {
   const routes = new Map<string, () => unknown>([
     ['/resources', resources],
     ['/heap', heap],
+    ['/memory', memory],
   ]);
   const server = createServer((req, res) => {
     const route = routes.get(req.url ?? '');
