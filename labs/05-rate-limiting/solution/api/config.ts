@@ -28,8 +28,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       // RATE_LIMIT_BURST / RATE_LIMIT_PER_SECOND seconds after it was emptied (5 s).
       RATE_LIMIT_BURST: integer(10, 1, 'requests'),
       RATE_LIMIT_PER_SECOND: z.coerce.number().positive().finite().default(2).describe('a number of requests per second > 0'),
-      // How long the limiter waits for Redis before it answers 503 (it fails closed).
-      RATE_LIMIT_REDIS_TIMEOUT_MS: integer(250, 1, 'milliseconds'),
+      // How long the limiter waits for Redis before it answers 503 (it fails closed). Redis
+      // answers in well under a millisecond; the margin is for an event loop busy with a flood.
+      RATE_LIMIT_REDIS_TIMEOUT_MS: integer(1_000, 1, 'milliseconds'), // 1 s
       // The built web page; relative paths are taken from the working directory. The default
       // follows this tree wherever it is copied (labs/…, workspace/).
       WEB_DIR: z
