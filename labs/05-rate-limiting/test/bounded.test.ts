@@ -60,6 +60,9 @@ describe('100 000 clients, one upload each', () => {
     // Warm-up from other addresses: code paths compiled, pools filled, before the baseline.
     const warm = await flood(svc, WARM_UP, (i) => clientAddress(i, 1 << 22));
     expect(warm.statuses.get(400) ?? 0, `warm-up: ${WARM_UP} bodyless uploads from distinct clients should each pass the limiter and get the upload route's 400 (got ${[...warm.statuses].map(([s, n]) => `${s} ×${n}`).join(', ')})`).toBe(WARM_UP);
+    // Before the long part: the limiter counted them (a key each), else there is nothing to bound.
+    const warmKeys = (await limiterKeys(redis, svc)).length;
+    expect(warmKeys, `limiter keys (${svc.prefix}rl:*) in Redis after ${WARM_UP} distinct clients: the limiter keeps each client's bucket there`).toBeGreaterThanOrEqual(WARM_UP);
     const before = await memory();
 
     const run = await flood(svc, CLIENTS, (i) => clientAddress(i), { timeoutMs: 150_000 });

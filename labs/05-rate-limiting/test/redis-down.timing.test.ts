@@ -72,7 +72,7 @@ describe('the API with its Redis link cut', () => {
 
       // Black hole: the connection stays up, nothing comes back.
       await toxiproxy('POST', `/proxies/${proxy.name}/toxics`, { name: 'blackhole', type: 'timeout', stream: 'upstream', attributes: { timeout: 0 } });
-      const blackholed = await timedUploads(svc, form, 3, timeoutMs + 5_000);
+      const blackholed = await timedUploads(svc, form, 3, timeoutMs + MARGIN_MS + 1_500);
       expectFailedClosed(blackholed, 'black-holed');
       for (const { ms } of blackholed) {
         expect(ms, `an upload with Redis black-holed was answered after ${ms.toFixed(0)} ms: the limiter must wait RATE_LIMIT_REDIS_TIMEOUT_MS (${timeoutMs} ms) for Redis, and answer soon after (within ${MARGIN_MS} ms)`).toBeGreaterThanOrEqual(timeoutMs - 30);
@@ -84,7 +84,7 @@ describe('the API with its Redis link cut', () => {
       // Refused: the proxy closes its connections and refuses new ones.
       await toxiproxy('DELETE', `/proxies/${proxy.name}/toxics/blackhole`);
       await toxiproxy('POST', `/proxies/${proxy.name}`, { enabled: false });
-      const refused = await timedUploads(svc, form, 3, timeoutMs + 5_000);
+      const refused = await timedUploads(svc, form, 3, timeoutMs + MARGIN_MS + 1_500);
       expectFailedClosed(refused, 'refused');
       for (const { ms } of refused) {
         expect(ms, `an upload with the Redis link refused was answered after ${ms.toFixed(0)} ms (limit ${timeoutMs} + ${MARGIN_MS} ms)`).toBeLessThanOrEqual(timeoutMs + MARGIN_MS);
