@@ -1,8 +1,9 @@
 // Builds the API's Express app from its dependencies; server.ts connects them and listens.
-// DELIBERATE WEAKNESSES: no rate limit yet (api/rate-limit.ts, lab 05), no /health or /metrics (lab 07), no tracing
-// (lab 08), no upload size or magic-byte checks, no auth, plain HTTP (labs 11, 13).
+// DELIBERATE WEAKNESSES: no rate limit yet (api/rate-limit.ts lets everything through), no
+// /health or /metrics (lab 07), no tracing (lab 08), no upload size or magic-byte checks, no
+// auth, plain HTTP (labs 11, 13).
 import express from 'express';
-import type { ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import { AppError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -12,6 +13,7 @@ import type { Storage } from '../lib/storage.ts';
 import type { Config } from './config.ts';
 import { imageRoute } from './image-route.ts';
 import type { JobPublisher } from './job-publisher.ts';
+import { optimizerCall } from './optimizer-call.ts';
 import { rateLimit } from './rate-limit.ts';
 import { sendError } from './send-body.ts';
 import { statusRoute } from './status-route.ts';
@@ -24,7 +26,7 @@ export interface ApiDeps {
   results: ResultStore;
   storage: Storage;
   publisher: JobPublisher;
-  /** The rate limiter's buckets live in Redis, shared by every API instance. */
+  /** Where the rate limiter keeps its buckets, shared by every API instance. */
   redis: Redis;
 }
 
@@ -33,11 +35,16 @@ export function buildApp({ config, log, results, storage, publisher, redis }: Ap
   // No ETag (lab 09 adds strong ones): Express would hash every image it sends.
   app.set('etag', false);
   app.set('x-powered-by', false);
-  // First: every request gets its id and logger before any route or error handler runs.
-  app.use(requestContext(log));
-  app.use(rateLimit({ redis, config }));
+  // What runs before every route, in order: a lab that sees or guards every request adds one entry.
+  const middleware: RequestHandler[] = [
+    // First: every request gets its id and logger before any route or error handler runs.
+    requestContext(log),
+    // Uploads per client (api/rate-limit.ts), before any work is done for them.
+    rateLimit({ redis, config }),
+  ];
+  for (const handler of middleware) app.use(handler);
 
-  app.post('/upload', uploadRoute({ optimizerUrl: config.OPTIMIZER_URL, optimizerTimeoutMs: config.OPTIMIZER_TIMEOUT_MS, results, storage, publisher }));
+  app.post('/upload', uploadRoute({ optimize: optimizerCall(config.OPTIMIZER_URL), optimizerTimeoutMs: config.OPTIMIZER_TIMEOUT_MS, results, storage, publisher }));
   app.get('/status/:key', statusRoute(results));
   app.get('/image/:key', imageRoute(results));
   app.use(webPage(config.WEB_DIR));

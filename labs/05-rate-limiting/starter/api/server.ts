@@ -20,7 +20,7 @@ import { connectJobPublisher } from './job-publisher.ts';
 await startOrExit('api', async () => {
   const config = loadConfig();
   const log = createLogger('api', config);
-  const admin = await startAdminServer({ service: 'api', port: config.API_ADMIN_PORT, portVariable: 'API_ADMIN_PORT', log });
+  const admin = await startAdminServer({ service: 'api', port: config.API_ADMIN_PORT, portVariable: 'API_ADMIN_PORT', onError: (message, error) => log.error({ err: error }, message) });
   const redis = await connectRedis(config.REDIS_URL, log);
   const storage = await connectStorage({
     endpoint: config.S3_ENDPOINT,
