@@ -38,8 +38,8 @@ function treeWith(kind: 'starter' | 'solution', variant: string | null): string 
   const made = spawnSync(process.execPath, ['scripts/lab.ts', 'tree', '05', ...(kind === 'solution' ? ['--solution'] : []), '--out', dir], { cwd: root, encoding: 'utf8' });
   if (made.status !== 0) throw new Error(`lab tree 05 failed: ${made.stderr}${made.stdout}`);
   if (variant) {
-    // The limiters import the solution's files from the repository; in the tree they are next door.
-    const localise = (text: string) => text.replaceAll('../../solution/lib/', '../lib/').replaceAll('../../solution/api/', './');
+    // The limiters import the solution's errors from the repository; in the tree it is ../lib/.
+    const localise = (text: string) => text.replaceAll('../../solution/lib/', '../lib/');
     writeFileSync(join(dir, 'api', 'common.ts'), localise(readFileSync(join(limiters, 'common.ts'), 'utf8')));
     writeFileSync(join(dir, 'api', 'rate-limit.ts'), localise(readFileSync(join(limiters, `${variant}.ts`), 'utf8')));
   }
@@ -120,7 +120,7 @@ async function algorithms(stack: StackInfo): Promise<void> {
   }
 }
 
-const stack = await startStack({ services: ['redis', 'rabbitmq', 'minio'] });
+const stack = await startStack();
 try {
   if (values.part === 'faults' || values.part === 'all') await faults(stack);
   if (values.part === 'algorithms' || values.part === 'all') await algorithms(stack);

@@ -6,7 +6,7 @@
 // longer (tested at 300 and 1 500 ms), never a 500 and never a hang; pages that need no
 // limiter still answer; uploads pass again once the link is back. A *.timing file: the bounds
 // are read against the clock.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { tinyImage } from '../../../shared/fixtures/images.ts';
 import { get } from '../../../shared/harness/upload.ts';
 import { startService, type RunningService } from '../../../shared/harness/service.ts';
