@@ -12,7 +12,7 @@
 //             lab 02's load tool (`npm run load`, the tree's load/cli.ts) at 50 uploads a second
 //             for 10 s, its 429 share and latency.
 //
-// Each variant runs in a copy of lab 05's tree (starter for faults, solution for algorithms)
+// Each variant runs in a copy of lab 05's solution tree (its settings, its trust proxy)
 // whose api/rate-limit.ts is replaced by the variant: the service has no switch of its own.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,13 +46,25 @@ function treeWith(kind: 'starter' | 'solution', variant: string | null): string 
   return dir;
 }
 
+/** The heap after a full GC, once what a flood left queued (log lines for a busy pipe) has drained. */
 async function heapMb(svc: RunningService): Promise<number> {
-  const response = await fetch(`${svc.probeUrl.api}/memory`, { signal: AbortSignal.timeout(20_000) });
-  return ((await response.json()) as ProbeMemory).heapUsed / 1024 / 1024;
+  const read = async () => {
+    const response = await fetch(`${svc.probeUrl.api}/memory`, { signal: AbortSignal.timeout(20_000) });
+    return ((await response.json()) as ProbeMemory).heapUsed / 1024 / 1024;
+  };
+  let best = await read();
+  for (let i = 0; i < 30; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const now = await read();
+    const drop = best - now;
+    best = Math.min(best, now);
+    if (drop < 0.25) break;
+  }
+  return best;
 }
 
 async function faults(stack: StackInfo): Promise<void> {
-  const tree = treeWith('starter', 'per-instance');
+  const tree = treeWith('solution', 'per-instance');
   try {
     const first = await startService({ tree, stack, processes: ['api', 'optimizer'], env: budget, probe: true });
     const second = await startService({
@@ -89,7 +101,7 @@ function load(tree: string, target: string): Promise<{ requests: { total: number
     }),
   );
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [join(tree, 'load', 'cli.ts'), scenario, '--target', target, '--json', '-', '--quiet'], { cwd: tree, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [join(tree, 'load', 'cli.ts'), scenario, '--target', target, '--json', '-', '--quiet'], { cwd: tree, stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.once('exit', (code) => (code === 0 || code === 2 ? resolvePromise(JSON.parse(out)) : reject(new Error(`load/cli.ts exited ${code}`))));
@@ -111,7 +123,7 @@ async function algorithms(stack: StackInfo): Promise<void> {
       const report = await load(tree, svc.apiUrl);
       const refused = report.statusCodes['429'] ?? 0;
       console.log(
-        `${variant.padEnd(16)} ${String(passed(burst)).padStart(2)} of 20 (${slowest.toFixed(0).padStart(5)} ms)            ${refused} of ${report.requests.total} = ${((refused / report.requests.total) * 100).toFixed(1)} %        ${report.latency.p50} / ${report.latency.p99}  (${Object.entries(report.statusCodes).map(([s, n]) => `${s} ×${n}`).join(', ')})`,
+        `${variant.padEnd(16)} ${String(passed(burst)).padStart(2)} of 20 (${slowest.toFixed(0).padStart(5)} ms)            ${refused} of ${report.requests.total} = ${((refused / report.requests.total) * 100).toFixed(1)} %        ${Math.round(report.latency.p50)} / ${Math.round(report.latency.p99)}  (${Object.entries(report.statusCodes).map(([s, n]) => `${s} ×${n}`).join(', ')})`,
       );
       await svc.stopAll();
     } finally {
