@@ -82,7 +82,7 @@ afterAll(async () => {
 });
 
 describe('100 000 clients, one upload each', () => {
-  it('05.bounded leaves every limiter key in Redis with a TTL within the refill time, and the API\'s heap (after a full GC) capped', { timeout: 180_000 }, async () => {
+  it('05.bounded leaves every limiter key in Redis with a TTL within the refill time, and the API\'s heap (after a full GC) capped', { timeout: 300_000 }, async () => {
     // Warm-up from other addresses: code paths compiled, pools filled, before the baseline.
     const warm = await flood(svc, WARM_UP, (i) => clientAddress(i, 1 << 22));
     expect(warm.statuses.get(400) ?? 0, `warm-up: ${WARM_UP} bodyless uploads from distinct clients should each pass the limiter and get the upload route's 400 (got ${[...warm.statuses].map(([s, n]) => `${s} ×${n}`).join(', ')})`).toBe(WARM_UP);
@@ -92,7 +92,7 @@ describe('100 000 clients, one upload each', () => {
     expectExpiring(warmKeys, await ttlsOf(redis, warmKeys));
     const before = await settled();
 
-    const run = await flood(svc, CLIENTS, (i) => clientAddress(i), { timeoutMs: 150_000 });
+    const run = await flood(svc, CLIENTS, (i) => clientAddress(i), { timeoutMs: 240_000 });
     const counts = [...run.statuses].map(([s, n]) => `${s} ×${n}`).join(', ');
     expect(run.statuses.get(400) ?? 0, `${CLIENTS} clients, one bodyless upload each: each has a full bucket, so each passes the limiter to the upload route's 400 (got ${counts})`).toBe(CLIENTS);
     const after = await settled();

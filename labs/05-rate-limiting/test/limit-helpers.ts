@@ -23,7 +23,8 @@ export interface Answer {
   status: number;
   headers: IncomingHttpHeaders;
   body: string;
-  /** performance.now() when the answer had arrived (sendAtOnce). */
+  /** performance.now() when the request was written and when its answer had arrived (sendAtOnce). */
+  sentAt?: number;
   at?: number;
 }
 
@@ -261,15 +262,17 @@ export async function sendAtOnce(svc: RunningService, count: number, form: { bod
   );
   const head = `POST /upload HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: ${form.contentType}\r\nContent-Length: ${form.body.length}\r\nConnection: close\r\n\r\n`;
   const request = Buffer.concat([Buffer.from(head, 'latin1'), form.body]);
+  let sentAt = 0;
   const answers = sockets.map(
     (socket) =>
       new Promise<Answer>((resolve, reject) => {
         const chunks: Buffer[] = [];
         socket.on('data', (chunk: Buffer) => chunks.push(chunk));
         socket.once('error', reject);
-        socket.once('close', () => resolve({ ...parseAnswer(Buffer.concat(chunks)), at: performance.now() }));
+        socket.once('close', () => resolve({ ...parseAnswer(Buffer.concat(chunks)), sentAt, at: performance.now() }));
       }),
   );
+  sentAt = performance.now();
   for (const socket of sockets) socket.write(request);
   let timer: NodeJS.Timeout | undefined;
   const hung = new Promise<never>((_, reject) => {
