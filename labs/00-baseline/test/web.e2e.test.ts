@@ -267,6 +267,9 @@ describe('web page', () => {
     expect(await page.getByTestId('result-image').getAttribute('src')).toBe(`/image/${statusUrl.split('/').pop()}`);
     const gaps = checks.slice(1).map((at, i) => at - checks[i]!);
     expect(gaps.length, 'fewer than two status checks').toBeGreaterThanOrEqual(2);
-    for (const gap of gaps) expect(gap, `status checks ${gaps.join(', ')} ms apart`).toBeGreaterThanOrEqual(900);
+    // The mean, not each gap: on a busy machine the browser's request events reach the test in
+    // bursts, while a page that polls without waiting would bring the mean far below a second.
+    const meanGap = (checks.at(-1)! - checks[0]!) / gaps.length;
+    expect(meanGap, `status checks ${gaps.join(', ')} ms apart: the page should poll about once a second`).toBeGreaterThanOrEqual(900);
   });
 });

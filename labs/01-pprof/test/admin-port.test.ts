@@ -50,10 +50,11 @@ describe('admin port', () => {
       const covers = `GET ${url}: the profile covers ${durationS.toFixed(2)} s (its durationNanos), not about the ${seconds} s asked for`;
       expect(durationS, covers).toBeGreaterThanOrEqual(seconds * 0.9);
       expect(durationS, covers).toBeLessThanOrEqual(seconds * 1.25 + 0.5);
-      // The answer waits for the recording, then for its encoding.
+      // The answer waits for the recording, then for its encoding, which a busy machine slows
+      // by a second or more; durationNanos above is what pins the length.
       const took = `GET ${url} answered after ${elapsedS.toFixed(2)} s: a ${seconds} s profile takes about ${seconds} s`;
       expect(elapsedS, took).toBeGreaterThanOrEqual(seconds * 0.9);
-      expect(elapsedS, took).toBeLessThanOrEqual(seconds * 1.5 + 1);
+      expect(elapsedS, took).toBeLessThanOrEqual(seconds * 1.5 + 2);
     }
   });
 
