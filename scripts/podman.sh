@@ -17,8 +17,10 @@ CONF="$CACHE/containers.conf"
 SOCK="$CACHE/podman.sock"
 PIDFILE="$CACHE/service.pid"
 LOGFILE="$CACHE/service.log"
-# Every container the containers provider starts carries this label (shared/stack/containers.ts).
-STACK_LABEL=nws-watermark-labs.stack=true
+# Every container the containers provider starts carries this label, and its network this name
+# prefix (shared/stack/engine-api.ts).
+STACK_LABEL=nws-watermark-labs.stack
+STACK_NETWORK_PREFIX=nws-stack-
 PACKAGES="podman runc uidmap slirp4netns fuse-overlayfs debootstrap netavark aardvark-dns containernetworking-plugins"
 START_TIMEOUT_S=20
 
@@ -113,7 +115,7 @@ cmd_env() {
   # the bridge gateway as the host wherever a /.dockerenv exists.
   echo "export TESTCONTAINERS_HOST_OVERRIDE=localhost"
   # The images npm run services:images builds, when it has: no registry is needed.
-  if CONTAINERS_CONF="$CONF" podman image exists localhost/nws-redis 2>/dev/null || [ -n "$(CONTAINERS_CONF="$CONF" podman images -q --filter reference='localhost/nws-*' 2>/dev/null)" ]; then
+  if [ -n "$(CONTAINERS_CONF="$CONF" podman images -q --filter reference='localhost/nws-*' 2>/dev/null)" ]; then
     echo "export NWS_IMAGES=local"
   fi
 }
@@ -127,7 +129,7 @@ remove_stack_containers() {
     say "removed $(echo "$ids" | wc -l) container(s) of the stack"
   fi
   local nets
-  nets="$(CONTAINERS_CONF="$CONF" podman network ls -q --filter label=org.testcontainers=true 2>/dev/null || true)"
+  nets="$(CONTAINERS_CONF="$CONF" podman network ls --format '{{.Name}}' 2>/dev/null | grep "^$STACK_NETWORK_PREFIX" || true)"
   [ -z "$nets" ] || CONTAINERS_CONF="$CONF" podman network rm -f $nets >/dev/null 2>&1 || true
 }
 
