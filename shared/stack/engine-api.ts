@@ -9,7 +9,7 @@ export const STACK_LABEL = 'nws-watermark-labs.stack';
 export const networkNameOf = (stackId: string) => `nws-stack-${stackId}`;
 
 const CALL_TIMEOUT_MS = 15_000; // a forced removal stops the container first
-const ROUNDS = 3; // a create the engine was still processing shows up a moment later
+const REMOVE_DEADLINE_MS = 60_000; // podman on a loaded 2-core machine: seconds per call
 const ROUND_GAP_MS = 1_000;
 
 function call(socketPath: string, method: string, path: string): Promise<{ status: number; body: string }> {
@@ -38,17 +38,31 @@ export async function networkExists(socketPath: string, name: string): Promise<b
   return (await call(socketPath, 'GET', `/networks/${encodeURIComponent(name)}`)).status === 200;
 }
 
-/** Force-removes the stack's containers and its network; returns how many containers it removed. */
+/**
+ * Force-removes the stack's containers and its network, retrying until both are gone or
+ * REMOVE_DEADLINE_MS passes (a loaded engine can take many seconds per call); returns how many
+ * containers it removed.
+ */
 export async function removeStack(socketPath: string, stackId: string): Promise<number> {
+  const deadline = Date.now() + REMOVE_DEADLINE_MS;
   let removed = 0;
-  for (let round = 0; round < ROUNDS; round++) {
+  let emptyLooks = 0;
+  for (let round = 0; Date.now() < deadline; round++) {
     if (round > 0) await sleep(ROUND_GAP_MS);
-    const ids = await stackContainers(socketPath, stackId);
-    await Promise.all(ids.map((id) => call(socketPath, 'DELETE', `/containers/${id}?force=true&v=true`)));
-    removed += ids.length;
-    const network = await call(socketPath, 'DELETE', `/networks/${encodeURIComponent(networkNameOf(stackId))}`);
-    // 404: never made or already gone. Anything else (409: a container still attached) is another round.
-    if (ids.length === 0 && (network.status < 300 || network.status === 404)) break;
+    try {
+      const ids = await stackContainers(socketPath, stackId);
+      const results = await Promise.allSettled(ids.map((id) => call(socketPath, 'DELETE', `/containers/${id}?force=true&v=true`)));
+      removed += results.filter((result) => result.status === 'fulfilled' && (result.value.status < 300 || result.value.status === 404)).length;
+      const network = await call(socketPath, 'DELETE', `/networks/${encodeURIComponent(networkNameOf(stackId))}`);
+      // 404: never made, or already gone. Anything else (409: a container still attached) is another round.
+      const networkGone = network.status < 300 || network.status === 404;
+      emptyLooks = ids.length === 0 && networkGone ? emptyLooks + 1 : 0;
+      // Done once a look finds nothing, after a first round that removed something has been
+      // followed by another look: a create the engine was still processing shows up late.
+      if (emptyLooks > 0 && (removed === 0 || round > 0)) break;
+    } catch {
+      // The engine did not answer in time: next round.
+    }
   }
   return removed;
 }

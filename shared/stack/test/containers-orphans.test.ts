@@ -14,7 +14,7 @@ const fixture = fileURLToPath(new URL('./fixtures/start-containers-stack.ts', im
 const engineHere = await dockerAnswers();
 // Watchdog: notices at once; the engine stops each container (SIGTERM, then SIGKILL after
 // its grace period) and removes it; one more look a second later for a create in flight.
-const CLEANUP_TIMEOUT_MS = 25_000;
+const CLEANUP_TIMEOUT_MS = 60_000;
 
 interface Guarded {
   stacks: string[];
