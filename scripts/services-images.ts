@@ -129,9 +129,21 @@ function buildBase(): string {
 
 const tagOf = (image: string) => image.slice(image.lastIndexOf(':') + 1);
 
+/**
+ * Where each image's server comes from: a Debian package (its upstream version must be the
+ * image's tag) or a binary `npm run services:install` builds (its Go module version must be).
+ * A server a lab adds gets a row here, a folder in shared/stack/containerfiles/ and an entry
+ * in LOCAL_IMAGES.
+ */
+const SOURCES: Record<ServiceName, { debianPackage: string } | { goBinary: string }> = {
+  redis: { debianPackage: 'redis-server' },
+  rabbitmq: { debianPackage: 'rabbitmq-server' },
+  minio: { goBinary: 'minio' },
+  toxiproxy: { goBinary: 'toxiproxy-server' },
+};
+
 /** The Go-built binary an image copies in, checked against the tag images.ts pins. */
-function goBinary(service: 'minio' | 'toxiproxy'): { path: string; name: string } {
-  const name = service === 'minio' ? 'minio' : 'toxiproxy-server';
+function goBinary(service: ServiceName, name: string): { path: string; name: string } {
   const path = join(binDir(), name);
   const stamp = existsSync(`${path}.version`) ? readFileSync(`${path}.version`, 'utf8').trim() : '';
   if (!existsSync(path) || !stamp) throw new UserError(`${path} is missing: run npm run services:install first (it builds MinIO and Toxiproxy with Go)`);
@@ -142,10 +154,10 @@ function goBinary(service: 'minio' | 'toxiproxy'): { path: string; name: string 
   return { path, name };
 }
 
-/** The version the packaged server in a built image reports, for the apt-based images. */
-function packagedVersion(service: 'redis' | 'rabbitmq', image: string): string {
-  if (service === 'redis') return run('podman', ['run', '--rm', '--network', 'none', '--entrypoint', 'redis-server', image, '--version']).match(/v=(\S+)/)?.[1] ?? '?';
-  return run('podman', ['run', '--rm', '--network', 'none', '--entrypoint', 'dpkg-query', image, '-W', '-f=${Version}', 'rabbitmq-server']).split('-')[0]!;
+/** The upstream version of a Debian package in a built image: 5:7.0.15-1~deb12u10 → 7.0.15. */
+function packagedVersion(image: string, debianPackage: string): string {
+  const version = run('podman', ['run', '--rm', '--network', 'none', '--entrypoint', 'dpkg-query', image, '-W', '-f=${Version}', debianPackage]).trim();
+  return version.replace(/^\d+:/, '').replace(/-[^-]*$/, '');
 }
 
 // 3. One image per server.
@@ -154,7 +166,8 @@ function buildImage(service: ServiceName, baseInputs: string): void {
   const image = LOCAL_IMAGES[service];
   const source = join(CONTAINERFILES, service);
   const files = readdirSync(source).sort();
-  const binary = service === 'minio' || service === 'toxiproxy' ? goBinary(service) : undefined;
+  const from = SOURCES[service];
+  const binary = 'goBinary' in from ? goBinary(service, from.goBinary) : undefined;
   const fromBase = readFileSync(join(source, 'Containerfile'), 'utf8').includes('${BASE}');
   const inputs = hashOf([
     ...(fromBase ? [baseInputs] : []),
@@ -174,8 +187,8 @@ function buildImage(service: ServiceName, baseInputs: string): void {
   } finally {
     rmSync(context, { recursive: true, force: true });
   }
-  if (service === 'redis' || service === 'rabbitmq') {
-    const version = packagedVersion(service, image);
+  if ('debianPackage' in from) {
+    const version = packagedVersion(image, from.debianPackage);
     if (version !== tagOf(image)) {
       spawnSync('podman', ['rmi', '-f', image], { env: podmanEnv() });
       throw new UserError(`${service}: Debian's mirror now ships ${version}, but shared/stack/images.ts names ${image}: make LOCAL_IMAGES.${service} end in :${version}`);
