@@ -21,6 +21,10 @@ export const UPSTREAMS: Record<ProxiedService, string> = { redis: 'redis:6379', 
 // The toxiproxy module publishes these container ports for proxies (8666 onwards).
 const PROXY_PORTS = Array.from({ length: 32 }, (_, i) => 8666 + i);
 const ENGINE_CHECK_TIMEOUT_MS = 3_000; // a local engine answers in milliseconds
+// From start to the readiness the module waits on (a log line, an HTTP probe). The modules'
+// own bounds (RabbitMQ's 30 s) were too short on a loaded 2-core machine: RabbitMQ measured
+// 12 s idle under podman, 17–23 s and once over 30 s with the load at 8.
+const STARTUP_TIMEOUT_MS: Record<ServiceName, number> = { redis: 60_000, rabbitmq: 120_000, minio: 60_000, toxiproxy: 60_000 };
 
 /** The two calls the info builders need, so they can be checked without an engine. */
 export interface MappedContainer {
@@ -114,6 +118,7 @@ export async function startContainers<S extends ServiceName>(services: readonly 
         const container = await DEFINITIONS[service]
           .create(images[service])
           .withLabels({ [STACK_LABEL]: stackId })
+          .withStartupTimeout(STARTUP_TIMEOUT_MS[service])
           .withNetwork(net)
           .withNetworkAliases(service)
           .start();
