@@ -89,6 +89,7 @@ cmd_start() {
     return
   fi
   rm -f "$SOCK"
+  prune_stale_rules
   # setsid: its own session, so a Ctrl-C meant for the shell that started it does not stop it.
   CONTAINERS_CONF="$CONF" setsid podman system service --time=0 "unix://$SOCK" >"$LOGFILE" 2>&1 </dev/null &
   echo $! >"$PIDFILE"
@@ -133,6 +134,32 @@ remove_stack_containers() {
   [ -z "$nets" ] || CONTAINERS_CONF="$CONF" podman network rm -f $nets >/dev/null 2>&1 || true
 }
 
+# podman 4.3 leaves a container's port-forwarding rules behind when the container is removed
+# while it starts (a runner killed mid-start; the no-orphan tests do it on purpose). Such a
+# rule still sends the host port to the dead container's address, so a later server or test
+# process that gets that port from the kernel answers EHOSTUNREACH (seen in a containers pass:
+# the optimizer of lab 04's timing tests). The rules name their container: those of
+# containers that no longer exist are deleted, and netavark's chains nothing jumps to.
+prune_stale_rules() {
+  command -v iptables >/dev/null || return 0
+  local live rule cid pruned=0 chain
+  live="$(CONTAINERS_CONF="$CONF" podman ps -aq --no-trunc 2>/dev/null || true)"
+  while IFS= read -r rule; do
+    cid="$(printf '%s\n' "$rule" | sed -nE 's/.* id: ([0-9a-f]{64}).*/\1/p')"
+    [ -n "$cid" ] || continue
+    if ! printf '%s\n' "$live" | grep -qx "$cid"; then
+      # iptables -S prints the rule as it was added, quotes included: the same words delete it.
+      eval "iptables -t nat -D ${rule#-A }" && pruned=$((pruned + 1))
+    fi
+  done < <(iptables -t nat -S 2>/dev/null | grep -- '^-A NETAVARK-HOSTPORT-DNAT .* id: ' || true)
+  for chain in $(iptables -t nat -S 2>/dev/null | awk '$1 == "-N" && $2 ~ /^NETAVARK-DN-/ { print $2 }'); do
+    if ! iptables -t nat -S 2>/dev/null | grep -q -- "-j $chain\$"; then
+      iptables -t nat -F "$chain" && iptables -t nat -X "$chain"
+    fi
+  done
+  [ "$pruned" = 0 ] || say "deleted $pruned port-forwarding rule(s) podman left for removed containers"
+}
+
 cmd_stop() {
   command -v podman >/dev/null || { say "podman is not installed: nothing to stop"; return; }
   remove_stack_containers
@@ -146,6 +173,7 @@ cmd_stop() {
     say "the Docker API service was not running"
   fi
   rm -f "$PIDFILE" "$SOCK"
+  prune_stale_rules
   # conmon outlives a container's exec sessions for minutes while the service runs; with the
   # service stopped and the containers removed, none may be left.
   local left
