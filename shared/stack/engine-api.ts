@@ -60,7 +60,10 @@ export async function removeStack(socketPath: string, stackId: string): Promise<
       // Done once a look finds nothing, after a first round that removed something has been
       // followed by another look: a create the engine was still processing shows up late.
       if (emptyLooks > 0 && (removed === 0 || round > 0)) break;
-    } catch {
+    } catch (error) {
+      // No engine behind the socket any more (stopped: npm run podman -- stop): nothing to ask.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ECONNREFUSED') break;
       // The engine did not answer in time: next round.
     }
   }
