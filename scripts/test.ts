@@ -4,7 +4,10 @@
 //   trees   the tools' tests, the baseline's, and for each lab N: solution(N) passes lab N's
 //           tests, every required criterion fails on starter(N), starter(N) still passes lab
 //           N-1's tests; the last solution passes every lab's tests;
-//   cheats  for each cheat, the criterion it fakes fails on solution(N) + that cheat.
+//   cheats  for each cheat, the criterion it fakes fails on solution(N) + that cheat;
+//   containers (only when asked: it needs a container engine) the baseline's and every
+//           solution's tests again with STACK_PROVIDER=containers, and the provider's own
+//           engine tests (its servers answer; no container outlives a killed runner).
 // Then a table, each part's duration, and the plain line "N passed, N failed".
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -17,12 +20,17 @@ import { judge } from './matrix/verdict.ts';
 
 const ALL = ['checks', ...PARTS] as const;
 type Name = (typeof ALL)[number];
+/** What `npm test` runs without --part: everything that needs no container engine. */
+const DEFAULT: readonly Name[] = ['checks', 'trees', 'cheats'];
 const HELP = `Usage: npm test [-- --part <name> …]
 
-Runs the repository's proof. Parts, in order (default: all):
-  checks   type-check (the repo and every materialized tree), lint, npm run lab check
-  trees    the tools' tests, the baseline's, each lab's solution green, starter red, earlier labs kept
-  cheats   each cheat's criterion red on its solution + cheat tree`;
+Runs the repository's proof. Parts, in order (default: checks, trees, cheats):
+  checks      type-check (the repo and every materialized tree), lint, npm run lab check
+  trees       the tools' tests, the baseline's, each lab's solution green, starter red, earlier labs kept
+  cheats      each cheat's criterion red on its solution + cheat tree
+  containers  the baseline's and every solution's tests with STACK_PROVIDER=containers, and the
+              provider's engine tests; needs Docker, or podman's Docker API:
+              npm run podman -- start && eval "$(npm run -s podman -- env)" (see README)`;
 
 let args;
 try {
@@ -40,7 +48,7 @@ if (unknown.length) {
   console.error(`npm test: unknown part ${unknown.join(', ')}\n  fix: one of ${ALL.join(', ')} (npm test -- --part cheats)`);
   process.exit(2);
 }
-const parts = ALL.filter((name) => !args.part || args.part.includes(name));
+const parts = args.part ? ALL.filter((name) => args.part!.includes(name)) : DEFAULT;
 
 const repo = defaultRepo();
 const root = repo.root;
@@ -91,10 +99,14 @@ for (const name of PARTS) {
     rmSync(file, { force: true });
     if (name === 'trees') console.log("(starter runs are expected to fail their own lab's criteria: the table below says whether each failed as it must)");
     if (name === 'cheats') console.log('(each cheat run is expected to fail the criterion it fakes: the table below says whether it did)');
-    const title = name === 'trees' ? 'tests against real servers (vitest, one project per tests × tree)' : 'cheats against real servers (vitest, one project per cheat, its criterion only)';
+    const title = {
+      trees: 'tests against real servers (vitest, one project per tests × tree)',
+      cheats: 'cheats against real servers (vitest, one project per cheat, its criterion only)',
+      containers: 'the solutions\' tests against servers in containers (vitest, STACK_PROVIDER=containers)',
+    }[name];
     step(title, bin('vitest'), ['run', '--config', 'scripts/matrix/vitest.config.ts', '--reporter=default', '--reporter=./scripts/matrix/reporter.ts'], {
       counted: false,
-      env: { MATRIX_PART: name, MATRIX_RESULTS: file },
+      env: { MATRIX_PART: name, MATRIX_RESULTS: file, ...(name === 'containers' ? { STACK_PROVIDER: 'containers' } : {}) },
     });
     ran.push(name);
     if (existsSync(file)) results.push(...(JSON.parse(readFileSync(file, 'utf8')) as MatrixResult[]));
@@ -118,7 +130,7 @@ const cheats = plan.runs.filter((run) => run.part === 'cheats').length;
 console.log('');
 for (const [name, s] of partTimes) {
   const extra = name === 'cheats' && cheats ? ` (${cheats} cheats, ${(s / cheats).toFixed(1)} s each)` : '';
-  console.log(`part ${name.padEnd(7)} ${(s / 60).toFixed(1).padStart(5)} min${extra}`);
+  console.log(`part ${name.padEnd(10)} ${(s / 60).toFixed(1).padStart(5)} min${extra}`);
 }
 console.log(`npm test took ${(seconds(started) / 60).toFixed(1)} min`);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);

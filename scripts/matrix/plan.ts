@@ -1,6 +1,8 @@
 // The proof matrix: which tests run against which materialized tree, and what each run must
 // show. Materializes every starter(N), solution(N) and solution(N)+cheat under .lab/matrix/.
-// Runs belong to a part of `npm test` (trees, cheats), which a maintainer can run alone.
+// Runs belong to a part of `npm test` (trees, cheats, containers), which a maintainer can run
+// alone. The containers part reruns the baseline's and every solution's tests with
+// STACK_PROVIDER=containers; it needs a container engine, so npm test runs it only when asked.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -16,7 +18,7 @@ import { applyOverlay, labTree, materialize } from '../lab/tree.ts';
 export const TIMING = '**/*.timing.test.ts';
 export const TIMING_SUFFIX = ' (timing)';
 
-export const PARTS = ['trees', 'cheats'] as const;
+export const PARTS = ['trees', 'cheats', 'containers'] as const;
 export type Part = (typeof PARTS)[number];
 
 export interface MatrixRun {
@@ -39,6 +41,8 @@ export interface MatrixRun {
   only?: string;
   /** A cheat's run: what it fakes, from its `Cheat:` line. */
   fakes?: string;
+  /** Runs after every other run of its part, one file at a time: it starts stacks of its own. */
+  alone?: boolean;
 }
 
 export interface MatrixPlan {
@@ -63,6 +67,9 @@ export function buildPlan(repo: LabRepo): MatrixPlan {
   const runs: MatrixRun[] = [
     { project: 'tools', part: 'trees', tree: baseline, include: ['scripts/**/*.test.ts', 'shared/**/test/**/*.test.ts'], expect: 'pass' },
     { project: '00 baseline', part: 'trees', tree: baseline, include: [testsOf(repo, null)], expect: 'pass' },
+    // The provider itself against the engine: its servers answer, and none outlives its process.
+    { project: 'containers: stack', part: 'containers', tree: baseline, include: ['shared/stack/test/containers*.test.ts'], expect: 'pass', alone: true },
+    { project: 'containers: 00 baseline', part: 'containers', tree: baseline, include: [testsOf(repo, null)], expect: 'pass' },
   ];
   const trees: string[] = [];
   labs.forEach((lab, i) => {
@@ -83,6 +90,7 @@ export function buildPlan(repo: LabRepo): MatrixPlan {
         include: [testsOf(repo, previous)],
         expect: 'pass',
       },
+      { project: `containers: ${lab.nn} solution`, part: 'containers', tree: dirs.solution, include: [testsOf(repo, lab)], expect: 'pass' },
     );
     for (const cheat of readCheats(repo, lab)) {
       const name = cheatIdOf(cheat.variant)!;

@@ -23,11 +23,15 @@ export default defineConfig({
     teardownTimeout: 20_000,
     // Each run is two projects: its ordinary test files, two at a time, and its
     // *.timing.test.ts files (ratios of measured times), alone on the machine afterwards.
-    // A cheat's run skips every test but those of the criterion it fakes.
+    // A cheat's run skips every test but those of the criterion it fakes. A run marked alone
+    // (the containers provider's own tests, which start stacks of their own) goes last.
     projects: runs.flatMap((run, i) => {
       const only = run.only ? { setupFiles: ['scripts/matrix/only-criterion.ts'], provide: { tree: run.tree, only: run.only } } : { provide: { tree: run.tree } };
       return [
-        { extends: true, test: { name: run.project, include: run.include, exclude: [TIMING], ...only } },
+        {
+          extends: true,
+          test: { name: run.project, include: run.include, exclude: [TIMING], ...only, ...(run.alone ? { fileParallelism: false, sequence: { groupOrder: runs.length + 1 } } : {}) },
+        },
         {
           extends: true,
           test: {

@@ -1,7 +1,8 @@
 // startStack(): the test services from the provider asked for (option, then STACK_PROVIDER),
 // or in `auto` mode from containers when Docker answers, else from native binaries.
 // Environment: STACK_PROVIDER=auto|native|containers; NWS_BIN_DIR overrides where the
-// native MinIO and Toxiproxy binaries are looked for (see binaries.ts).
+// native MinIO and Toxiproxy binaries are looked for (see binaries.ts); NWS_IMAGES=local and
+// NWS_IMAGE_<SERVICE> choose the containers' images (see images.ts).
 import { binDir, missingBinaries, type BinaryName } from './binaries.ts';
 import { startNative } from './native.ts';
 import { StackError } from './stack-error.ts';

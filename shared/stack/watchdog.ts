@@ -1,11 +1,13 @@
-// Kills the native servers when the process that started them dies without stopping them
-// (SIGKILL, OOM killer, a crashed test runner): signal handlers cannot run then, this can.
-// Started by reaper.ts in its own process group, so a Ctrl-C aimed at the test runner
-// does not reach it. Usage: node watchdog.ts <parent pid>, then lines on stdin:
-//   +group <pgid> | -group <pgid> | +dir <path> | -dir <path>
+// Kills the native servers, and removes the containers, when the process that started them
+// dies without stopping them (SIGKILL, OOM killer, a crashed test runner): signal handlers
+// cannot run then, this can. Started by reaper.ts in its own process group, so a Ctrl-C
+// aimed at the test runner does not reach it. Usage: node watchdog.ts <parent pid>, then
+// lines on stdin:
+//   +group <pgid> | -group <pgid> | +dir <path> | -dir <path> | +stack <id> <socket> | -stack <id>
 // It acts when stdin closes (the parent is gone, or done) or the parent pid disappears.
 import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { removeStack } from './engine-api.ts';
 
 const GRACE_MS = 1_000; // between SIGTERM and SIGKILL
 const POLL_MS = 500; // parent liveness check, in case stdin is somehow kept open
@@ -13,6 +15,7 @@ const POLL_MS = 500; // parent liveness check, in case stdin is somehow kept ope
 const parentPid = Number(process.argv[2]);
 const groups = new Set<number>();
 const dirs = new Set<string>();
+const stacks = new Map<string, string>();
 
 function isAlive(pid: number): boolean {
   try {
@@ -41,6 +44,8 @@ function apply(line: string): void {
   else if (verb === '-group') groups.delete(Number(arg));
   else if (verb === '+dir') dirs.add(arg);
   else if (verb === '-dir') dirs.delete(arg);
+  else if (verb === '+stack') stacks.set(arg.slice(0, arg.indexOf(' ')), arg.slice(arg.indexOf(' ') + 1));
+  else if (verb === '-stack') stacks.delete(arg);
 }
 
 let cleaning = false;
@@ -48,11 +53,14 @@ async function cleanUp(): Promise<void> {
   if (cleaning) return;
   cleaning = true;
   clearInterval(poll);
+  // The containers are removed meanwhile: the engine stops them with its own grace period.
+  const containers = Promise.allSettled([...stacks].map(([id, socketPath]) => removeStack(socketPath, id)));
   if (groups.size > 0) {
     signalGroups('SIGTERM');
     await sleep(GRACE_MS);
     signalGroups('SIGKILL');
   }
+  await containers;
   for (const dir of dirs) {
     try {
       // Retries: a server may still be writing for a moment after SIGKILL is sent.
