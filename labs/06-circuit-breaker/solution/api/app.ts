@@ -31,7 +31,7 @@ export interface ApiDeps {
 /** The optimizer call behind its breaker and bulkhead; server.ts keeps it for the admin port. */
 export function buildOptimizer(config: Config, log: Logger): GuardedOptimizer<Parameters<OptimizeCall>> {
   const call: OptimizeCall = (image, params, options) => requestOptimize(config.OPTIMIZER_URL, image, params, { ...options, timeoutMs: config.OPTIMIZER_TIMEOUT_MS });
-  return guardOptimizer(call, { failures: config.BREAKER_FAILURES, resetMs: config.BREAKER_RESET_MS, windowMs: config.BREAKER_WINDOW_MS, concurrency: config.OPTIMIZER_CONCURRENCY }, log);
+  return guardOptimizer(call, { failures: config.BREAKER_FAILURES, resetMs: config.BREAKER_RESET_MS, windowMs: config.BREAKER_WINDOW_MS, capacity: config.BREAKER_CAPACITY }, log);
 }
 
 export function buildApp({ config, log, results, storage, publisher }: ApiDeps, optimizer = buildOptimizer(config, log)): express.Express {

@@ -17,7 +17,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       BREAKER_FAILURES: integer(5, 1, 'calls'), // failures in a row that open it
       BREAKER_RESET_MS: integer(30_000, 1, 'milliseconds'), // 30 s open, then one probe
       BREAKER_WINDOW_MS: integer(10_000, 100, 'milliseconds'), // 10 s: where failures are counted
-      OPTIMIZER_CONCURRENCY: integer(5, 1, 'calls'), // waiting on the optimizer at once
+      BREAKER_CAPACITY: integer(5, 1, 'calls'), // the bulkhead: calls waiting on the optimizer at once
       SHUTDOWN_GRACE_MS,
       REDIS_URL,
       AMQP_URL,

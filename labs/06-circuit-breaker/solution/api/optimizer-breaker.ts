@@ -1,6 +1,6 @@
 // The optimizer call behind a circuit breaker (opossum) with a bulkhead. Release It!'s two
 // patterns for a dependency that hangs:
-// - the bulkhead: at most OPTIMIZER_CONCURRENCY calls wait on the optimizer at once; one more
+// - the bulkhead: at most BREAKER_CAPACITY calls wait on the optimizer at once; one more
 //   is not made, it is answered "unavailable" at once (and queued by the upload route);
 // - the breaker: once BREAKER_FAILURES calls in a row have failed (no answer within
 //   OPTIMIZER_TIMEOUT_MS, refused, reset, a 5xx), it opens and no call is made at all for
@@ -9,15 +9,14 @@
 // Either way the upload does not wait: "unavailable" is the fallback, and the route queues the
 // job for the worker and answers 202 at once.
 //
-// "N failures in a row" on opossum's rolling window: opossum opens when, over the last
-// BREAKER_WINDOW_MS, at least `volumeThreshold` calls were made and more than
-// `errorThresholdPercentage` of them failed. volumeThreshold N with a threshold of 99 % means
-// "at least N calls and (below 100 calls) not one success": N failures with no success
-// among them. It is not a strict streak: a success that happened earlier in the window keeps
-// the breaker closed until it leaves the window, and failures spread over more than the
-// window never add up. Calls refused by the bulkhead count as failures in opossum's stats,
-// which is why the threshold is 99 % and not lower: a full bulkhead with a healthy optimizer
-// (half the calls refused) must not open the breaker.
+// "N failures in a row" on opossum's rolling window: opossum keeps no streak; it opens when,
+// over the last BREAKER_WINDOW_MS, at least `volumeThreshold` calls were made and more than
+// `errorThresholdPercentage` of them failed. volumeThreshold N with 50 %: from a quiet window,
+// N failures in a row open it (N of N). It is not a strict streak: after k successes in the
+// window it takes more than k failures; failures spread over more than the window never add
+// up; and opossum counts a call the bulkhead refused as a failure, so a bulkhead refusing more
+// than half the calls opens the breaker even with a healthy optimizer (load shedding: the
+// jobs are queued, and the probe after BREAKER_RESET_MS closes it again).
 import CircuitBreaker from 'opossum';
 import type { Logger } from '../lib/logger.ts';
 import type { OptimizeOutcome } from '../lib/optimizer-client.ts';
@@ -29,8 +28,8 @@ export interface BreakerSettings {
   resetMs: number;
   /** BREAKER_WINDOW_MS: the window opossum counts failures in. */
   windowMs: number;
-  /** OPTIMIZER_CONCURRENCY: the bulkhead, calls that may wait on the optimizer at once. */
-  concurrency: number;
+  /** BREAKER_CAPACITY: the bulkhead, calls that may wait on the optimizer at once. */
+  capacity: number;
 }
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -64,14 +63,15 @@ export function guardOptimizer<A extends unknown[]>(call: (...args: A) => Promis
     // gives up; opossum's own timer would only stop waiting for it.
     timeout: false,
     volumeThreshold: settings.failures,
-    errorThresholdPercentage: 99,
+    errorThresholdPercentage: 50,
     rollingCountTimeout: settings.windowMs,
     rollingCountBuckets: 10,
     resetTimeout: settings.resetMs,
-    capacity: settings.concurrency,
-    // Anything else the call throws is the caller's cancellation (the client left): not the
-    // optimizer's failure.
-    errorFilter: (error: unknown) => !(error instanceof OptimizerUnavailable),
+    capacity: settings.capacity,
+    // What the call throws besides "unavailable" is the caller's cancellation (the client
+    // left): not the optimizer's failure. opossum asks about its own refusals too (ESEMLOCKED):
+    // those stay failures.
+    errorFilter: (error: unknown) => !(error instanceof OptimizerUnavailable) && (error as { code?: unknown }).code !== 'ESEMLOCKED',
   });
   const breakerLog = log.child({ component: 'optimizer-breaker' });
   breaker.on('open', () => breakerLog.warn({ breaker: 'open', reset_ms: settings.resetMs }, `optimizer breaker open: no call for ${settings.resetMs} ms, uploads are queued at once`));
@@ -88,7 +88,7 @@ export function guardOptimizer<A extends unknown[]>(call: (...args: A) => Promis
         const code = (error as { code?: unknown }).code;
         // The fallback: no call made, the route queues the job at once.
         if (code === 'EOPENBREAKER') return { kind: 'unavailable', reason: `optimizer breaker ${state()}: not called` };
-        if (code === 'ESEMLOCKED') return { kind: 'unavailable', reason: `${settings.concurrency} optimizer calls already waiting: not called` };
+        if (code === 'ESEMLOCKED') return { kind: 'unavailable', reason: `${settings.capacity} optimizer calls already waiting: not called` };
         throw error;
       }
     },

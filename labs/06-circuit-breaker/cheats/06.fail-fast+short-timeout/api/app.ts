@@ -1,0 +1,58 @@
+// Cheat: no breaker, only a shorter timeout (a third of OPTIMIZER_TIMEOUT_MS): every call still goes out and waits, just less.
+// Builds the API's Express app from its dependencies; server.ts connects them and listens.
+// DELIBERATE WEAKNESSES: no rate limit (lab 05), no /health or /metrics (lab 07), no tracing
+// (lab 08), no upload size or magic-byte checks, no auth, plain HTTP (labs 11, 13).
+import express from 'express';
+import type { ErrorRequestHandler } from 'express';
+import { AppError } from '../lib/errors.ts';
+import type { Logger } from '../lib/logger.ts';
+import { requestContext } from '../lib/request-context.ts';
+import type { ResultStore } from '../lib/results.ts';
+import { requestOptimize } from '../lib/optimizer-client.ts';
+import type { Storage } from '../lib/storage.ts';
+import type { Config } from './config.ts';
+import { imageRoute } from './image-route.ts';
+import { guardOptimizer } from './optimizer-breaker.ts';
+import type { GuardedOptimizer } from './optimizer-breaker.ts';
+import type { JobPublisher } from './job-publisher.ts';
+import { sendError } from './send-body.ts';
+import { statusRoute } from './status-route.ts';
+import { uploadRoute } from './upload-route.ts';
+import type { OptimizeCall } from './upload-route.ts';
+import { webPage } from './web-page.ts';
+
+export interface ApiDeps {
+  config: Config;
+  log: Logger;
+  results: ResultStore;
+  storage: Storage;
+  publisher: JobPublisher;
+}
+
+/** The optimizer call behind its breaker and bulkhead; server.ts keeps it for the admin port. */
+export function buildOptimizer(config: Config, log: Logger): GuardedOptimizer<Parameters<OptimizeCall>> {
+  const call: OptimizeCall = (image, params, options) => requestOptimize(config.OPTIMIZER_URL, image, params, { ...options, timeoutMs: Math.ceil(config.OPTIMIZER_TIMEOUT_MS / 3) });
+  void guardOptimizer;
+  void log;
+  return { optimize: call, report: () => ({ state: 'closed', settings: { failures: 0, resetMs: 0, windowMs: 0, capacity: 0 }, window: { fires: 0, successes: 0, failures: 0, rejects: 0, semaphoreRejections: 0 } }) };
+}
+
+export function buildApp({ config, log, results, storage, publisher }: ApiDeps, optimizer = buildOptimizer(config, log)): express.Express {
+  const app = express();
+  // No ETag (lab 09 adds strong ones): Express would hash every image it sends.
+  app.set('etag', false);
+  app.set('x-powered-by', false);
+  // First: every request gets its id and logger before any route or error handler runs.
+  app.use(requestContext(log));
+
+  app.post('/upload', uploadRoute({ optimize: optimizer.optimize, results, storage, publisher }));
+  app.get('/status/:key', statusRoute(results));
+  app.get('/image/:key', imageRoute(results));
+  app.use(webPage(config.WEB_DIR));
+
+  app.use((_req, _res, next) => next(new AppError('ROUTE_NOT_FOUND')));
+  app.use(errorHandler);
+  return app;
+}
+
+const errorHandler: ErrorRequestHandler = (error, req, res, _next) => sendError(req, res, error);
