@@ -2,22 +2,19 @@
 // DELIBERATE WEAKNESSES: no rate limit (lab 05), no /health or /metrics (lab 07), no tracing
 // (lab 08), no upload size or magic-byte checks, no auth, plain HTTP (labs 11, 13).
 import express from 'express';
-import type { ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { requestContext } from '../lib/request-context.ts';
 import type { ResultStore } from '../lib/results.ts';
-import { requestOptimize } from '../lib/optimizer-client.ts';
 import type { Storage } from '../lib/storage.ts';
 import type { Config } from './config.ts';
 import { imageRoute } from './image-route.ts';
-import { guardOptimizer } from './optimizer-breaker.ts';
-import type { GuardedOptimizer } from './optimizer-breaker.ts';
 import type { JobPublisher } from './job-publisher.ts';
+import type { OptimizeCall } from './optimizer-call.ts';
 import { sendError } from './send-body.ts';
 import { statusRoute } from './status-route.ts';
 import { uploadRoute } from './upload-route.ts';
-import type { OptimizeCall } from './upload-route.ts';
 import { webPage } from './web-page.ts';
 
 export interface ApiDeps {
@@ -26,23 +23,23 @@ export interface ApiDeps {
   results: ResultStore;
   storage: Storage;
   publisher: JobPublisher;
+  /** The optimizer call behind its breaker (api/optimizer-breaker.ts), built by server.ts. */
+  optimize: OptimizeCall;
 }
 
-/** The optimizer call behind its breaker and bulkhead; server.ts keeps it for the admin port. */
-export function buildOptimizer(config: Config, log: Logger): GuardedOptimizer<Parameters<OptimizeCall>> {
-  const call: OptimizeCall = (image, params, options) => requestOptimize(config.OPTIMIZER_URL, image, params, { ...options, timeoutMs: config.OPTIMIZER_TIMEOUT_MS });
-  return guardOptimizer(call, { failures: config.BREAKER_FAILURES, resetMs: config.BREAKER_RESET_MS, windowMs: config.BREAKER_WINDOW_MS, capacity: config.BREAKER_CAPACITY }, log);
-}
-
-export function buildApp({ config, log, results, storage, publisher }: ApiDeps, optimizer = buildOptimizer(config, log)): express.Express {
+export function buildApp({ config, log, results, storage, publisher, optimize }: ApiDeps): express.Express {
   const app = express();
   // No ETag (lab 09 adds strong ones): Express would hash every image it sends.
   app.set('etag', false);
   app.set('x-powered-by', false);
-  // First: every request gets its id and logger before any route or error handler runs.
-  app.use(requestContext(log));
+  // What runs before every route, in order: a lab that sees or guards every request adds one entry.
+  const middleware: RequestHandler[] = [
+    // First: every request gets its id and logger before any route or error handler runs.
+    requestContext(log),
+  ];
+  for (const handler of middleware) app.use(handler);
 
-  app.post('/upload', uploadRoute({ optimize: optimizer.optimize, results, storage, publisher }));
+  app.post('/upload', uploadRoute({ optimize, optimizerTimeoutMs: config.OPTIMIZER_TIMEOUT_MS, results, storage, publisher }));
   app.get('/status/:key', statusRoute(results));
   app.get('/image/:key', imageRoute(results));
   app.use(webPage(config.WEB_DIR));

@@ -1,7 +1,7 @@
 // POST /upload: cache lookup; on a miss, the original stored once in MinIO while the optimizer
 // watermarks the image (streamed call), then the result cached; when the optimizer is down,
-// failing or slower than OPTIMIZER_TIMEOUT_MS, or its breaker is open (api/optimizer-breaker.ts),
-// the job is queued and the client polls /status.
+// failing or slower than OPTIMIZER_TIMEOUT_MS, or its breaker does not call it
+// (api/optimizer-breaker.ts), the job is queued and the client polls /status.
 // Each step logs one line (server-timing.ts); the request's summary line (lib/request-context.ts)
 // gets the cache outcome and key.
 //
@@ -11,27 +11,26 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '../lib/errors.ts';
 import { bufferSource } from '../lib/optimizer-client.ts';
-import type { ImageSource, OptimizeOutcome } from '../lib/optimizer-client.ts';
+import type { OptimizeOutcome } from '../lib/optimizer-client.ts';
 import { contextOf } from '../lib/request-context.ts';
 import { requestSignal } from '../lib/request-signal.ts';
 import type { ResultStore } from '../lib/results.ts';
-import type { WatermarkParams } from '../lib/watermark-params.ts';
 import type { Storage, StoredOriginal } from '../lib/storage.ts';
 import { runGroup } from '../lib/task-group.ts';
 import { cacheKeyFor } from './cache-key.ts';
 import { detectImageType } from './image-type.ts';
 import type { JobPublisher } from './job-publisher.ts';
+import type { OptimizeCall } from './optimizer-call.ts';
 import { readUpload } from './read-upload.ts';
 import { sendBody, sendError, sendJson } from './send-body.ts';
 import { startServerTiming } from './server-timing.ts';
 import type { ServerTiming } from './server-timing.ts';
 import { watchSlowUpload } from './slow-upload-watch.ts';
 
-/** The optimizer call, as api/app.ts builds it (bounded by OPTIMIZER_TIMEOUT_MS, behind the breaker). */
-export type OptimizeCall = (image: ImageSource, params: WatermarkParams, options: { requestId?: string; signal?: AbortSignal }) => Promise<OptimizeOutcome>;
-
 export interface UploadDeps {
   optimize: OptimizeCall;
+  /** OPTIMIZER_TIMEOUT_MS: past this the optimizer counts as unavailable and the job is queued. */
+  optimizerTimeoutMs: number;
   results: ResultStore;
   storage: Storage;
   publisher: JobPublisher;
@@ -56,7 +55,7 @@ export function uploadRoute(deps: UploadDeps): RequestHandler {
 }
 
 async function handleUpload(deps: UploadDeps, req: Request, res: Response, timing: ServerTiming, signal: AbortSignal): Promise<void> {
-  const { optimize, results, storage, publisher } = deps;
+  const { optimize, optimizerTimeoutMs, results, storage, publisher } = deps;
   const context = contextOf(req);
   const { image, imageHash, imageDigest, params } = await readUpload(req);
   const contentType = await detectImageType(image);
@@ -93,7 +92,7 @@ async function handleUpload(deps: UploadDeps, req: Request, res: Response, timin
     (group) =>
       timing.measure(
         { step: 'optimizer' },
-        () => optimize(bufferSource(image, contentType), params, { requestId: context.id, signal: group }),
+        () => optimize(bufferSource(image, contentType), params, { requestId: context.id, signal: group, timeoutMs: optimizerTimeoutMs }),
         (result) => {
           if (result.kind === 'image') return { outcome: 'ok', bytes: result.image.length };
           if (result.kind === 'rejected') return { outcome: 'rejected', reason: result.code };
@@ -129,7 +128,7 @@ async function handleUpload(deps: UploadDeps, req: Request, res: Response, timin
     () => ({ outcome: 'queued' }),
   );
   context.summary.queued = true;
-  // `reason` tells the page why: an optimizer that failed, or one the breaker did not even call.
+  // `reason` tells the page why: an optimizer that failed, or one the breaker did not call.
   await sendJson(req, res, 202, { status: 'pending', statusUrl: `/status/${cacheKey}`, reason: outcome.reason }, timing);
 }
 

@@ -16,7 +16,7 @@ import { retrySettings } from './retry.ts';
 await startOrExit('worker', async () => {
   const config = loadConfig();
   const log = createLogger('worker', config);
-  const admin = await startAdminServer({ service: 'worker', port: config.WORKER_ADMIN_PORT, portVariable: 'WORKER_ADMIN_PORT', log });
+  const admin = await startAdminServer({ service: 'worker', port: config.WORKER_ADMIN_PORT, portVariable: 'WORKER_ADMIN_PORT', onError: (message, error) => log.error({ err: error }, message) });
   const redis = await connectRedis(config.REDIS_URL, log);
   const storage = await connectStorage({
     endpoint: config.S3_ENDPOINT,

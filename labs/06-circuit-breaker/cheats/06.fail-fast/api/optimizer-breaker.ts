@@ -19,8 +19,10 @@
 // than half the calls opens the breaker even with a healthy optimizer (load shedding: the
 // jobs are queued, and the probe after BREAKER_RESET_MS closes it again).
 import CircuitBreaker from 'opossum';
+import { json, type AdminRoute } from '../lib/admin-reply.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { OptimizeOutcome } from '../lib/optimizer-client.ts';
+import type { Config } from './config.ts';
 
 export interface BreakerSettings {
   /** BREAKER_FAILURES: failures in a row that open the breaker. */
@@ -31,6 +33,11 @@ export interface BreakerSettings {
   windowMs: number;
   /** BREAKER_CAPACITY: the bulkhead, calls that may wait on the optimizer at once. */
   capacity: number;
+}
+
+/** The breaker's settings from the API's configuration. */
+export function breakerSettings(config: Config): BreakerSettings {
+  return { failures: config.BREAKER_FAILURES, resetMs: config.BREAKER_RESET_MS, windowMs: config.BREAKER_WINDOW_MS, capacity: config.BREAKER_CAPACITY };
 }
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -96,5 +103,14 @@ export function guardOptimizer<A extends unknown[]>(call: (...args: A) => Promis
       const { fires, successes, failures, rejects, semaphoreRejections } = breaker.stats;
       return { state: state(), settings, window: { fires, successes, failures, rejects, semaphoreRejections } };
     },
+  };
+}
+
+/** GET /debug/breaker on the admin port: the state, the settings and the window's counts. */
+export function breakerRoute(optimizer: Pick<GuardedOptimizer<never[]>, 'report'>): AdminRoute {
+  return {
+    path: '/debug/breaker',
+    description: "the optimizer's circuit breaker: state (closed, open, half-open), settings, counts in its window",
+    handle: async () => json(optimizer.report()),
   };
 }
