@@ -1,8 +1,8 @@
 // 06.jitter: the delays the worker gives its retries, read from RabbitMQ: every retry goes
 // through the retry exchange, where a queue of the test's own receives a copy with the
 // per-message expiration the broker will enforce and the x-attempt header. Each job is
-// published with the attempt number under test and fails at once (its original is not in
-// MinIO); its first retry on the exchange is the one measured.
+// published with the attempt number under test and fails at once (its object key is empty, so
+// it does not decode); its first retry on the exchange is the one measured.
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { startService, type RunningService } from '../../../shared/harness/service.ts';
 import { coefficientOfVariation, dropQueues, mean, publishJobs, tapRetries, until, type Broker, type Tapped } from './retry-helpers.ts';
@@ -14,8 +14,7 @@ const ceiling = (attempt: number) => Math.min(CAP_MS, BASE_MS * 2 ** (attempt - 
 
 let svc: RunningService;
 let broker: Broker;
-/** No such original: every attempt fails at its first step. */
-const objectKey = 'originals/lab06-missing';
+const objectKey = ''; // not a job the worker can do: it fails at once, before any server is asked
 
 // Each test gets its own worker and queue: the jobs of one keep coming back (and failing) and
 // must not slow the other down.

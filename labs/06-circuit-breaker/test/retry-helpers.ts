@@ -24,10 +24,15 @@ export interface Broker {
   channel: Channel;
   /** Every message the worker published to the retry exchange since tap(). */
   tapped: Tapped[];
+  /** Every message RabbitMQ released from a delay queue back towards the job queue since tap(). */
+  released: Tapped[];
   close(): Promise<void>;
 }
 
-/** Connects to RabbitMQ and binds a queue of the test's own to `<queue>.retry` (routing key #). */
+/**
+ * Connects to RabbitMQ and binds queues of the test's own to `<queue>.retry` (routing key #:
+ * every retry scheduled) and to `<queue>.return` (routing key `<queue>`: every retry released).
+ */
 export async function tapRetries(stack: StackInfo, queue: string): Promise<Broker> {
   const connection: ChannelModel = await amqp.connect(stack.rabbitmq.url);
   const channel = await connection.createChannel();
@@ -36,9 +41,11 @@ export async function tapRetries(stack: StackInfo, queue: string): Promise<Broke
   const { queue: tap } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
   await channel.bindQueue(tap, exchange, '#');
   const tapped: Tapped[] = [];
-  await channel.consume(
-    tap,
-    (message: ConsumeMessage | null) => {
+  const released: Tapped[] = [];
+  await channel.assertExchange(`${queue}.return`, 'direct', { durable: true });
+  const { queue: back } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
+  await channel.bindQueue(back, `${queue}.return`, queue);
+  const record = (into: Tapped[]) => (message: ConsumeMessage | null) => {
       if (!message) return;
       const headers = message.properties.headers ?? {};
       const attempt = headers['x-attempt'];
@@ -48,18 +55,19 @@ export async function tapRetries(stack: StackInfo, queue: string): Promise<Broke
       } catch {
         requestId = undefined;
       }
-      tapped.push({
+      into.push({
         at: Date.now(),
         expirationMs: Number(message.properties.expiration ?? NaN),
         attempt: attempt === undefined ? undefined : Number(attempt),
         requestId,
       });
-    },
-    { noAck: true },
-  );
+    };
+  await channel.consume(tap, record(tapped), { noAck: true });
+  await channel.consume(back, record(released), { noAck: true });
   return {
     channel,
     tapped,
+    released,
     async close() {
       await channel.close().catch(() => {});
       await connection.close().catch(() => {});
@@ -102,10 +110,11 @@ export async function publishJobs(channel: Channel, queue: string, objectKey: st
   return ids;
 }
 
-/** Deletes the job queue and the retry exchange (delay queues delete themselves). */
+/** Deletes the job queue and the retry exchanges (delay queues delete themselves). */
 export async function dropQueues(channel: Channel, queue: string): Promise<void> {
   await channel.deleteQueue(queue).catch(() => {});
   await channel.deleteExchange(`${queue}.retry`).catch(() => {});
+  await channel.deleteExchange(`${queue}.return`).catch(() => {});
 }
 
 export async function until(check: () => boolean, timeoutMs: number, everyMs = 100): Promise<boolean> {

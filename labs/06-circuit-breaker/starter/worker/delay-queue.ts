@@ -1,6 +1,7 @@
 // Where a failed job waits for its next attempt: in RabbitMQ, not in the worker. The job is
 // republished, with a per-message `expiration`, to a delay queue nobody consumes; when it
-// expires, RabbitMQ dead-letters it back to the job queue and the worker takes it again. The
+// expires, RabbitMQ dead-letters it through the `<queue>.return` exchange back to the job
+// queue, and the worker takes it again. The
 // worker holds nothing while a job waits: the next job is not held back, and a worker that
 // stops or crashes loses no waiting job.
 //
@@ -10,7 +11,8 @@
 // delay queue deletes itself (x-expires) once unused for a minute past its delay.
 //
 // Every delayed message goes through one topic exchange, `<queue>.retry`, routing key
-// `slot.<n>`: anyone may bind a queue to it (`#`) and see every retry the worker schedules.
+// `slot.<n>`, and comes back through the direct exchange `<queue>.return`: anyone may bind a
+// queue of their own to either and see every retry scheduled, and every retry released.
 import type { Channel, ConsumeMessage } from 'amqplib';
 
 export const DELAY_SLOT_MS = 100;
@@ -19,6 +21,11 @@ const UNUSED_QUEUE_LIFETIME_MS = 60_000;
 /** The topic exchange every delayed message goes through. */
 export function retryExchangeName(queue: string): string {
   return `${queue}.retry`;
+}
+
+/** The direct exchange an expired message comes back through, routing key `queue`. */
+export function returnExchangeName(queue: string): string {
+  return `${queue}.return`;
 }
 
 // What each channel has declared already: one declaration per channel and slot, not per job.
@@ -37,6 +44,8 @@ export async function publishDelayed(channel: Channel, queue: string, message: C
   declared.set(channel, done);
   if (!done.has(exchange)) {
     await channel.assertExchange(exchange, 'topic', { durable: true });
+    await channel.assertExchange(returnExchangeName(queue), 'direct', { durable: true });
+    await channel.bindQueue(queue, returnExchangeName(queue), queue);
     done.add(exchange);
   }
   const delayQueue = `${queue}.delay.${slot * DELAY_SLOT_MS}`;
@@ -44,7 +53,7 @@ export async function publishDelayed(channel: Channel, queue: string, message: C
     await channel.assertQueue(delayQueue, {
       durable: true,
       arguments: {
-        'x-dead-letter-exchange': '',
+        'x-dead-letter-exchange': returnExchangeName(queue),
         'x-dead-letter-routing-key': queue,
         'x-expires': (slot + 1) * DELAY_SLOT_MS + UNUSED_QUEUE_LIFETIME_MS,
       },
