@@ -5,10 +5,10 @@
 // fixed delay releases them with the same beat they failed with (a thundering herd, now and
 // at every next attempt, however big the backlog); full jitter spreads them over the whole
 // backoff range. The jobs fail before any server is asked (an empty object key does not
-// decode), so the failures are as close together as one worker can make them. A *.timing file: it runs alone.
+// decode) and four workers share them, so the failures come close together. A *.timing file: it runs alone.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startService, type RunningService } from '../../../shared/harness/service.ts';
-import { dropQueues, publishJobs, tapRetries, until, type Broker } from './retry-helpers.ts';
+import type { RunningService } from '../../../shared/harness/service.ts';
+import { dropQueues, publishJobs, startWorkers, tapRetries, until, type Broker, type Workers } from './retry-helpers.ts';
 
 const stack = inject('stack');
 const BASE_MS = 4_000;
@@ -16,20 +16,17 @@ const JOBS = 100;
 const WINDOW_MS = 100;
 const objectKey = ''; // not a job the worker can do: it fails at once, before any server is asked
 
+let workers: Workers;
 let svc: RunningService;
 let broker: Broker;
 
 beforeAll(async () => {
-  svc = await startService({
-    tree: inject('tree'),
-    stack,
-    processes: ['worker'],
-    env: { RETRY_DELAY_MS: String(BASE_MS), RETRY_MAX_DELAY_MS: '600000' },
-  });
+  workers = await startWorkers(inject('tree'), stack, 4, { RETRY_DELAY_MS: String(BASE_MS), RETRY_MAX_DELAY_MS: '600000' });
+  svc = workers.svc;
   broker = await tapRetries(stack, svc.queue);
 }, 60_000);
 afterAll(async () => {
-  await svc?.stopAll();
+  await workers?.stopAll();
   if (broker) await dropQueues(broker.channel, svc.queue);
   await broker?.close();
 });

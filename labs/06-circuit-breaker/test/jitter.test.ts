@@ -4,14 +4,15 @@
 // published with the attempt number under test and fails at once (its object key is empty, so
 // it does not decode); its first retry on the exchange is the one measured.
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { startService, type RunningService } from '../../../shared/harness/service.ts';
-import { coefficientOfVariation, dropQueues, mean, publishJobs, tapRetries, until, type Broker, type Tapped } from './retry-helpers.ts';
+import type { RunningService } from '../../../shared/harness/service.ts';
+import { coefficientOfVariation, dropQueues, mean, publishJobs, startWorkers, tapRetries, until, type Broker, type Tapped, type Workers } from './retry-helpers.ts';
 
 const stack = inject('stack');
 const BASE_MS = 2_000;
 const CAP_MS = 16_000;
 const ceiling = (attempt: number) => Math.min(CAP_MS, BASE_MS * 2 ** (attempt - 1));
 
+let workers: Workers;
 let svc: RunningService;
 let broker: Broker;
 const objectKey = ''; // not a job the worker can do: it fails at once, before any server is asked
@@ -19,16 +20,12 @@ const objectKey = ''; // not a job the worker can do: it fails at once, before a
 // Each test gets its own worker and queue: the jobs of one keep coming back (and failing) and
 // must not slow the other down.
 beforeEach(async () => {
-  svc = await startService({
-    tree: inject('tree'),
-    stack,
-    processes: ['worker'],
-    env: { RETRY_DELAY_MS: String(BASE_MS), RETRY_MAX_DELAY_MS: String(CAP_MS) },
-  });
+  workers = await startWorkers(inject('tree'), stack, 4, { RETRY_DELAY_MS: String(BASE_MS), RETRY_MAX_DELAY_MS: String(CAP_MS) });
+  svc = workers.svc;
   broker = await tapRetries(stack, svc.queue);
 }, 60_000);
 afterEach(async () => {
-  await svc?.stopAll();
+  await workers?.stopAll();
   if (broker) await dropQueues(broker.channel, svc.queue);
   await broker?.close();
 });

@@ -8,7 +8,7 @@ import amqp from 'amqplib';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { Client } from 'minio';
 import { photoJpeg } from '../../../shared/fixtures/images.ts';
-import type { RunningService } from '../../../shared/harness/service.ts';
+import { startService, type RunningService } from '../../../shared/harness/service.ts';
 import type { StackInfo } from '../../../shared/stack/types.ts';
 
 export interface Tapped {
@@ -134,4 +134,29 @@ export function coefficientOfVariation(values: number[]): number {
   const m = mean(values);
   const variance = values.reduce((sum, value) => sum + (value - m) ** 2, 0) / values.length;
   return m === 0 ? 0 : Math.sqrt(variance) / m;
+}
+
+export interface Workers {
+  /** The first worker's service: its queue, bucket and prefix are everyone's. */
+  svc: RunningService;
+  stopAll(): Promise<void>;
+}
+
+/**
+ * `count` workers on one queue: each takes one job at a time, so several fail a batch of jobs
+ * closer together (and go through a thousand faster) than one could.
+ */
+export async function startWorkers(tree: string, stack: StackInfo, count: number, env: Record<string, string>): Promise<Workers> {
+  const svc = await startService({ tree, stack, processes: ['worker'], env });
+  const shared = { QUEUE_PREFIX: svc.env.QUEUE_PREFIX!, KEY_PREFIX: svc.env.KEY_PREFIX!, S3_BUCKET: svc.env.S3_BUCKET! };
+  const others = await Promise.all(Array.from({ length: count - 1 }, () => startService({ tree, stack, processes: ['worker'], env: { ...env, ...shared } }))).catch(async (error: unknown) => {
+    await svc.stopAll();
+    throw error;
+  });
+  return {
+    svc,
+    async stopAll() {
+      await Promise.all([svc, ...others].map((one) => one.stopAll()));
+    },
+  };
 }
