@@ -9,7 +9,7 @@ const OPEN_STATES = new Set(['01', '02', '03', '04', '05', '08', '09', '0B']);
 
 function socketInodes(pid: number): Set<string> {
   const inodes = new Set<string>();
-  let fds: string[] = [];
+  let fds: string[];
   try {
     fds = readdirSync(`/proc/${pid}/fd`);
   } catch {
