@@ -1,7 +1,9 @@
-// Proxies in front of a stack service, through toxiproxy's REST API, the same way for both
-// providers: the upstream is what toxiproxy reaches, the listener is what clients reach.
+// Proxies in front of a stack service (or, natively, any address on this machine), through
+// toxiproxy's REST API, the same way for both providers: the upstream is what toxiproxy
+// reaches, the listener is what clients reach; and toxics added to and removed from a proxy.
 // Test files share one toxiproxy, so a proxy takes the first listener nobody uses and
-// every test names its proxies uniquely.
+// every test names its proxies uniquely. Every call is bounded (API_TIMEOUT_MS) and its
+// failure names the proxy.
 import { StackError } from './stack-error.ts';
 import type { ProxiedService, ServiceInfo } from './types.ts';
 
