@@ -105,3 +105,12 @@ export async function listToxics(toxiproxy: Toxiproxy, proxy: string): Promise<T
   if (!response.ok) throw new StackError(`toxiproxy: could not list the toxics of proxy "${proxy}" (HTTP ${response.status})`);
   return (await response.json()) as Toxic[];
 }
+
+/** Disables a proxy (its connections are closed, new ones refused) or enables it again. */
+export async function setProxyEnabled(toxiproxy: Toxiproxy, proxy: string, enabled: boolean): Promise<void> {
+  const response = await api(toxiproxy, 'POST', `/proxies/${encodeURIComponent(proxy)}`, { enabled }).catch((error: Error) => {
+    throw new StackError(`toxiproxy: ${enabled ? 'enabling' : 'disabling'} proxy "${proxy}" failed: ${error.message}`);
+  });
+  if (!response.ok) throw new StackError(`toxiproxy: could not ${enabled ? 'enable' : 'disable'} proxy "${proxy}" (HTTP ${response.status} ${(await response.text()).trim()})`);
+  await response.body?.cancel();
+}

@@ -13,7 +13,7 @@ import { freePort } from '../../../shared/harness/ports.ts';
 import type { ProbeHttpRequest } from '../../../shared/harness/process-probe.ts';
 import { startService, type RunningService, type StartServiceOptions } from '../../../shared/harness/service.ts';
 import { serverTiming, upload, type UploadResult } from '../../../shared/harness/upload.ts';
-import { addToxic, createProxyTo, deleteProxy, removeToxic, type CreatedProxy, type Toxic } from '../../../shared/stack/toxiproxy.ts';
+import { addToxic, createProxyTo, deleteProxy, removeToxic, setProxyEnabled, type CreatedProxy, type Toxic } from '../../../shared/stack/toxiproxy.ts';
 import type { StackInfo } from '../../../shared/stack/types.ts';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -32,6 +32,8 @@ export interface ProxiedService {
   toxic(toxic: Toxic): Promise<void>;
   /** Removes a toxic from that link. */
   heal(name: string): Promise<void>;
+  /** Closes every connection through the proxy (disabled, then enabled again): no kept-alive one is left. */
+  dropConnections(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -58,6 +60,10 @@ export async function startProxied(stack: StackInfo, what: string, options: Omit
       proxy,
       toxic: (toxic) => addToxic(toxiproxy, proxy.name, toxic),
       heal: (name) => removeToxic(toxiproxy, proxy.name, name),
+      async dropConnections() {
+        await setProxyEnabled(toxiproxy, proxy.name, false);
+        await setProxyEnabled(toxiproxy, proxy.name, true);
+      },
       async stop() {
         await svc.stopAll();
         await deleteProxy(toxiproxy, proxy.name);
@@ -97,11 +103,23 @@ export async function smallPhoto(): Promise<Buffer> {
   return photo;
 }
 
-/** One upload with its own watermark text (never a cache hit), timed from the client. */
+/**
+ * The small photo with `note` in a JPEG comment segment (COM, after SOI): other bytes, the same
+ * pixels, so every upload is its own original in MinIO, as distinct pictures are.
+ */
+export function withComment(jpeg: Buffer, note: string): Buffer {
+  const text = Buffer.from(note, 'utf8');
+  const head = Buffer.from([0xff, 0xfe, 0, 0]);
+  head.writeUInt16BE(text.length + 2, 2); // the length counts itself, not the marker
+  return Buffer.concat([jpeg.subarray(0, 2), head, text, jpeg.subarray(2)]);
+}
+
+/** One upload of its own picture and watermark text (never a cache hit), timed from the client. */
 export async function timedUpload(apiUrl: string, text: string, timeoutMs = 30_000): Promise<Timed> {
+  const image = withComment(await smallPhoto(), text);
   const start = performance.now();
   try {
-    const result = await upload(apiUrl, { image: await smallPhoto(), wmText: text, timeoutMs });
+    const result = await upload(apiUrl, { image, wmText: text, timeoutMs });
     return { result, ms: performance.now() - start };
   } catch (error) {
     return { result: { error: (error as Error).message }, ms: performance.now() - start };

@@ -61,7 +61,7 @@ describe('the retry delays', () => {
 
   it('06.jitter the delays grow with the attempt number until the cap, where they stop growing', async () => {
     const means = new Map<number, number>();
-    const all = await Promise.all([1, 2, 3, 4, 5, 6].map((attempt) => retriesOf(40, attempt, `grow-${attempt}`)));
+    const all = await Promise.all([1, 2, 3, 4, 5, 6].map((attempt) => retriesOf(100, attempt, `grow-${attempt}`)));
     for (const attempt of [1, 2, 3, 4, 5, 6]) {
       const retries = all[attempt - 1]!;
       const delays = retries.map((retry) => retry.expirationMs);
