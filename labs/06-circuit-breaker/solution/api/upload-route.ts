@@ -128,8 +128,10 @@ async function handleUpload(deps: UploadDeps, req: Request, res: Response, timin
     () => ({ outcome: 'queued' }),
   );
   context.summary.queued = true;
-  // `reason` tells the page why: an optimizer that failed, or one the breaker did not call.
-  await sendJson(req, res, 202, { status: 'pending', statusUrl: `/status/${cacheKey}`, reason: outcome.reason }, timing);
+  // `queued` tells the page why, without the optimizer's address or error: it failed, or the
+  // breaker did not call it (its reasons end with "not called", api/optimizer-breaker.ts).
+  const skipped = outcome.reason.endsWith('not called');
+  await sendJson(req, res, 202, { status: 'pending', statusUrl: `/status/${cacheKey}`, queued: skipped ? 'breaker' : 'optimizer-unavailable' }, timing);
 }
 
 function describe(reason: unknown): string {

@@ -18,8 +18,8 @@ export interface UploadMeta {
 
 export type UploadOutcome =
   | { kind: 'done'; meta: UploadMeta; image: Blob }
-  /** `reason`: why the API queued it (the optimizer failed, or its breaker did not even call it). */
-  | { kind: 'pending'; meta: UploadMeta; statusUrl: string; reason?: string };
+  /** `queued`: why the API queued it: 'breaker' (the optimizer was not even called) or 'optimizer-unavailable'. */
+  | { kind: 'pending'; meta: UploadMeta; statusUrl: string; queued?: string };
 
 /** An answer the page cannot use, with the API's own code and message when it sent one. */
 export class ApiError extends Error {
@@ -81,11 +81,11 @@ export async function uploadImage(
     cache: readCache(response.headers),
   };
   if (response.status === 202) {
-    const body = (await response.json().catch(() => null)) as { statusUrl?: unknown; reason?: unknown } | null;
+    const body = (await response.json().catch(() => null)) as { statusUrl?: unknown; queued?: unknown } | null;
     if (typeof body?.statusUrl !== 'string') {
       throw new ApiError('The job was queued, but the answer has no statusUrl to follow.', 202);
     }
-    return { kind: 'pending', meta, statusUrl: body.statusUrl, ...(typeof body.reason === 'string' && { reason: body.reason }) };
+    return { kind: 'pending', meta, statusUrl: body.statusUrl, ...(typeof body.queued === 'string' && { queued: body.queued }) };
   }
   return { kind: 'done', meta, image: await response.blob() };
 }

@@ -12,7 +12,7 @@ import { WatermarkFields } from './watermark-fields.tsx';
 type Phase =
   | { name: 'idle' }
   | { name: 'uploading' }
-  | { name: 'pending'; statusUrl: string; checks: number; reason?: string }
+  | { name: 'pending'; statusUrl: string; checks: number; queued?: string }
   | { name: 'done' };
 
 /** The processed image: bytes from POST /upload, or a URL once a queued job is done. */
@@ -88,9 +88,9 @@ export function App() {
         return;
       }
       setResult(null);
-      setPhase({ name: 'pending', statusUrl: outcome.statusUrl, checks: 0, reason: outcome.reason });
+      setPhase({ name: 'pending', statusUrl: outcome.statusUrl, checks: 0, queued: outcome.queued });
       const url = await waitForResult(outcome.statusUrl, controller.signal, (checks) =>
-        setPhase({ name: 'pending', statusUrl: outcome.statusUrl, checks, reason: outcome.reason }),
+        setPhase({ name: 'pending', statusUrl: outcome.statusUrl, checks, queued: outcome.queued }),
       );
       setResult({ url });
       setPhase({ name: 'done' });
@@ -135,7 +135,7 @@ export function App() {
         originalUrl={originalUrl}
         overlay="pending"
         statusUrl={phase.statusUrl}
-        reason={phase.reason}
+        queued={phase.queued}
         checks={phase.checks}
         onStop={stopWaiting}
       />

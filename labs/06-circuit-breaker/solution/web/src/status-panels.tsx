@@ -29,14 +29,14 @@ interface PreviewProps {
   originalUrl: string;
   overlay: 'ready' | 'uploading' | 'pending';
   statusUrl?: string;
-  /** Why the API queued the job (its 202's `reason`). */
-  reason?: string;
+  /** Why the API queued the job (its 202's `queued`): 'breaker' when the optimizer was not even called. */
+  queued?: string;
   checks?: number;
   onStop?: () => void;
 }
 
 /** The original alone, before there is a result. */
-export function Preview({ originalUrl, overlay, statusUrl, reason, checks = 0, onStop }: PreviewProps) {
+export function Preview({ originalUrl, overlay, statusUrl, queued, checks = 0, onStop }: PreviewProps) {
   // A file the browser cannot draw (maybe not an image at all): say so instead of a broken icon.
   const [broken, setBroken] = useState(false);
   const [ratio, setRatio] = useState(4 / 3);
@@ -70,12 +70,11 @@ export function Preview({ originalUrl, overlay, statusUrl, reason, checks = 0, o
         {overlay === 'pending' && (
           <div className="preview-overlay" role="status" data-testid="pending">
             <span className="spinner" aria-hidden="true" />
-            <strong>{reason?.includes('not called') ? 'Queued at once: the optimizer is skipped for now' : 'Queued for retry'}</strong>
-            {reason && (
+            <strong>{queued === 'breaker' ? 'Queued at once' : 'Queued for retry'}</strong>
+            {queued === 'breaker' && (
               <span className="pending-reason" data-testid="pending-reason">
-                {reason.includes('not called')
-                  ? `The API did not wait for the optimizer (${reason}): it failed too often lately, so its circuit breaker answers straight away.`
-                  : `Why: ${reason}.`}
+                The API did not even try the optimizer: it failed too often just now, so its circuit breaker is open and
+                answers straight away.
               </span>
             )}
             <span>
