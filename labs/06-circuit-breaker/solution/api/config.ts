@@ -28,6 +28,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       KEY_PREFIX,
       QUEUE_PREFIX,
       CACHE_TTL_SECONDS,
+      // The upload rate limit (api/rate-limit.ts), per client: RATE_LIMIT_BURST uploads at once,
+      // then RATE_LIMIT_PER_SECOND more each second; a client's bucket is full again
+      // RATE_LIMIT_BURST / RATE_LIMIT_PER_SECOND seconds after it was emptied (5 s).
+      RATE_LIMIT_BURST: integer(10, 1, 'requests'),
+      RATE_LIMIT_PER_SECOND: z.coerce.number().positive().finite().default(2).describe('a number of requests per second > 0'),
+      // How long the limiter waits for Redis before it answers 503 (it fails closed). Redis
+      // answers in well under a millisecond; the margin is for an event loop busy with a flood.
+      RATE_LIMIT_REDIS_TIMEOUT_MS: integer(1_000, 1, 'milliseconds'), // 1 s
       // The built web page; relative paths are taken from the working directory. The default
       // follows this tree wherever it is copied (labs/…, workspace/).
       WEB_DIR: z

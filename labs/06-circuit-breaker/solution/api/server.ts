@@ -41,7 +41,7 @@ await startOrExit('api', async () => {
   const publisher = await connectJobPublisher(config.AMQP_URL, retryQueueName(config.QUEUE_PREFIX), log);
   const results = createResultStore(redis, { keyPrefix: config.KEY_PREFIX, ttlSeconds: config.CACHE_TTL_SECONDS });
 
-  const server = createServer(buildApp({ config, log, results, storage, publisher, optimize: optimizer.optimize }));
+  const server = createServer(buildApp({ config, log, results, storage, publisher, redis, optimize: optimizer.optimize }));
   // Before listen: every request is counted from the first one on.
   const requests = trackRequests(server);
   await listen(server, config.API_HOST, config.API_PORT, 'API_HOST/API_PORT');

@@ -25,12 +25,24 @@ export type UploadOutcome =
 export class ApiError extends Error {
   readonly status: number | null;
   readonly code: string | null;
-  constructor(message: string, status: number | null = null, code: string | null = null) {
+  /** When the API asked to come back later (429, 503): seconds, from Retry-After or the body. */
+  readonly retryAfterSeconds: number | null;
+  constructor(message: string, status: number | null = null, code: string | null = null, retryAfterSeconds: number | null = null) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
+}
+
+/** Retry-After in seconds (the API sends whole seconds; an HTTP date is read too). */
+function retryAfterOf(headers: Headers): number | null {
+  const value = headers.get('Retry-After')?.trim();
+  if (!value) return null;
+  if (/^\d+$/.test(value)) return Number(value);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }
 
 function readCache(headers: Headers): CacheState | null {
@@ -41,17 +53,19 @@ function readCache(headers: Headers): CacheState | null {
 /** Reads `{error:{code,message}}`; falls back to the status line for anything else. */
 async function toApiError(response: Response): Promise<ApiError> {
   const text = await response.text().catch(() => '');
+  let retryAfter = retryAfterOf(response.headers);
   try {
-    const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
+    const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown; retryAfterSeconds?: unknown } };
+    if (typeof body.error?.retryAfterSeconds === 'number') retryAfter = body.error.retryAfterSeconds;
     if (typeof body.error?.message === 'string') {
       const code = typeof body.error.code === 'string' ? body.error.code : null;
-      return new ApiError(body.error.message, response.status, code);
+      return new ApiError(body.error.message, response.status, code, retryAfter);
     }
   } catch {
     // not JSON: a proxy's error page or plain text
   }
   const reason = response.statusText ? ` ${response.statusText}` : '';
-  return new ApiError(`The server answered ${response.status}${reason}.`, response.status);
+  return new ApiError(`The server answered ${response.status}${reason}.`, response.status, null, retryAfter);
 }
 
 async function send(url: string, init: RequestInit): Promise<Response> {

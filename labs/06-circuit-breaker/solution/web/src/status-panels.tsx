@@ -1,6 +1,6 @@
 // The states around the result: nothing chosen yet, the original waiting (or queued) under an
 // overlay, and a readable error.
-import { useState, type CSSProperties } from 'react';
+import { useEffect, useState, type CSSProperties } from 'react';
 import { ApiError } from './api.ts';
 
 /** `/status/8db17e3f4db8…acf44fc4`: a 64-digit key is noise on screen; the title keeps it whole. */
@@ -109,7 +109,34 @@ function titleOf(status: number | null): string {
   if (status === null) return 'Something went wrong';
   if (status >= 500) return 'The service failed';
   if (status === 202) return 'The job could not be followed';
+  if (status === 429) return 'Too many uploads: slow down';
   return 'The upload was refused';
+}
+
+/** "You can upload again in 3 s", counting down to "You can upload again now". */
+function RetryIn({ seconds }: { seconds: number }) {
+  const [left, setLeft] = useState(seconds);
+  useEffect(() => {
+    setLeft(seconds);
+    const started = Date.now();
+    const timer = setInterval(() => {
+      const remaining = Math.max(0, seconds - Math.floor((Date.now() - started) / 1000));
+      setLeft(remaining);
+      if (remaining === 0) clearInterval(timer);
+    }, 250);
+    return () => clearInterval(timer);
+  }, [seconds]);
+  return (
+    <p className="notice-retry" data-testid="error-retry" data-seconds={seconds}>
+      {left > 0 ? (
+        <>
+          You can upload again in <strong>{left} s</strong>.
+        </>
+      ) : (
+        'You can upload again now.'
+      )}
+    </p>
+  );
 }
 
 export function ErrorNotice({ error, onDismiss }: { error: Error; onDismiss: () => void }) {
@@ -125,6 +152,7 @@ export function ErrorNotice({ error, onDismiss }: { error: Error; onDismiss: () 
       <div>
         <strong>{title}</strong>
         <p data-testid="error-message">{sentence(error.message)}</p>
+        {api?.retryAfterSeconds != null && <RetryIn seconds={api.retryAfterSeconds} />}
         {(api?.code || status !== null) && (
           <p className="muted notice-code">
             {status !== null && <>HTTP {status}</>}
