@@ -4,7 +4,7 @@
 //   GET /resources  what keeps the event loop alive, by kind (process.getActiveResourcesInfo())
 //   GET /heap       Timeout and ServerResponse objects in the heap, after a full GC each
 //   GET /memory     the heap's used bytes after a full GC, and the resident set size
-//   GET /http-requests  every HTTP request the process's servers received (method, path, when)
+//   GET /http-requests  with NWS_PROBE_HTTP_REQUESTS=1, every HTTP request the process's servers received
 // and at exit it writes to NWS_PROBE_EXIT_FILE the outgoing TCP connections still open then
 // (a client the process never closed). Its own listener is unref()ed: it never keeps the
 // process alive, and it is not among the resources it counts.
@@ -76,15 +76,19 @@ function memory(): ProbeMemory {
 }
 
 // Every request an HTTP server of the process receives, seen by Node's own http module
-// before any of the service's handlers; the probe's own requests are left out.
+// before any of the service's handlers; the probe's own requests are left out. Only with
+// NWS_PROBE_HTTP_REQUESTS=1 (a test sets it for the one process it counts): the record grows
+// with traffic, and a test that measures the heap must not see it.
 const httpRequests: ProbeHttpRequest[] = [];
 const MAX_HTTP_REQUESTS = 100_000;
 let probeServer: unknown;
-subscribe('http.server.request.start', (message) => {
-  const { request, server } = message as { request: { method?: string; url?: string }; server: unknown };
-  if (server === probeServer || httpRequests.length >= MAX_HTTP_REQUESTS) return;
-  httpRequests.push({ method: request.method ?? '', path: (request.url ?? '').split('?')[0]!, at: Date.now() });
-});
+if (process.env.NWS_PROBE_HTTP_REQUESTS === '1') {
+  subscribe('http.server.request.start', (message) => {
+    const { request, server } = message as { request: { method?: string; url?: string }; server: unknown };
+    if (server === probeServer || httpRequests.length >= MAX_HTTP_REQUESTS) return;
+    httpRequests.push({ method: request.method ?? '', path: (request.url ?? '').split('?')[0]!, at: Date.now() });
+  });
+}
 
 const port = Number(process.env.NWS_PROBE_PORT);
 if (Number.isInteger(port) && port > 0) {

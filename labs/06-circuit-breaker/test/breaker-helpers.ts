@@ -53,7 +53,12 @@ export async function startProxied(stack: StackInfo, what: string, options: Omit
       ...options,
       stack,
       ports: { optimizer: optimizerPort },
-      envFor: { ...options.envFor, api: { ...options.envFor?.api, OPTIMIZER_URL: `http://${proxy.host}:${proxy.port}` } },
+      envFor: {
+        ...options.envFor,
+        api: { ...options.envFor?.api, OPTIMIZER_URL: `http://${proxy.host}:${proxy.port}` },
+        // The optimizer's probe (with `probe`) records the requests it receives: optimizeRequests().
+        optimizer: { ...options.envFor?.optimizer, NWS_PROBE_HTTP_REQUESTS: '1' },
+      },
     });
     return {
       svc,
