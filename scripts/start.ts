@@ -31,7 +31,7 @@ if (values.help) {
 const port = Number(values.port);
 const tree = resolve(root, values.tree ?? 'workspace');
 // The service's tunables you may set when you run npm start (each lab's README names its own).
-const SETTINGS = ['LOG_LEVEL', 'LOG_FORMAT', 'OPTIMIZER_CONCURRENCY', 'OPTIMIZER_TIMEOUT_MS', 'SHUTDOWN_GRACE_MS', 'RETRY_DELAY_MS', 'CACHE_TTL_SECONDS', 'RATE_LIMIT_BURST', 'RATE_LIMIT_PER_SECOND', 'RATE_LIMIT_REDIS_TIMEOUT_MS'];
+const SETTINGS = ['LOG_LEVEL', 'LOG_FORMAT', 'OPTIMIZER_CONCURRENCY', 'OPTIMIZER_TIMEOUT_MS', 'SHUTDOWN_GRACE_MS', 'RETRY_DELAY_MS', 'RETRY_MAX_DELAY_MS', 'BREAKER_FAILURES', 'BREAKER_RESET_MS', 'BREAKER_WINDOW_MS', 'BREAKER_CAPACITY', 'CACHE_TTL_SECONDS', 'RATE_LIMIT_BURST', 'RATE_LIMIT_PER_SECOND', 'RATE_LIMIT_REDIS_TIMEOUT_MS'];
 // Some time past the service's own SHUTDOWN_GRACE_MS (8 s by default), a process is killed.
 const stopGraceMs = Math.max(12_000, (Number(process.env.SHUTDOWN_GRACE_MS) || 0) + 4_000);
 const COLORS: Record<ProcessName, string> = { api: '36', optimizer: '35', worker: '33' };

@@ -4,6 +4,7 @@
 //   GET /resources  what keeps the event loop alive, by kind (process.getActiveResourcesInfo())
 //   GET /heap       Timeout and ServerResponse objects in the heap, after a full GC each
 //   GET /memory     the heap's used bytes after a full GC, and the resident set size
+//   GET /http-requests  with NWS_PROBE_HTTP_REQUESTS=1, every HTTP request the process's servers received
 // and at exit it writes to NWS_PROBE_EXIT_FILE the outgoing TCP connections still open then
 // (a client the process never closed). Its own listener is unref()ed: it never keeps the
 // process alive, and it is not among the resources it counts.
@@ -29,6 +30,14 @@ export interface ProbeHeap {
 export interface ProbeMemory {
   heapUsed: number;
   rss: number;
+}
+
+/** GET /http-requests: one entry per request a server of the process received, in order. */
+export interface ProbeHttpRequest {
+  method: string;
+  path: string;
+  /** Date.now() when the request's headers had arrived. */
+  at: number;
 }
 
 /** NWS_PROBE_EXIT_FILE: the outgoing connections neither side had closed or ended at exit. */
@@ -66,18 +75,35 @@ function memory(): ProbeMemory {
   return { heapUsed, rss };
 }
 
+// Every request an HTTP server of the process receives, seen by Node's own http module
+// before any of the service's handlers; the probe's own requests are left out. Only with
+// NWS_PROBE_HTTP_REQUESTS=1 (a test sets it for the one process it counts): the record grows
+// with traffic, and a test that measures the heap must not see it.
+const httpRequests: ProbeHttpRequest[] = [];
+const MAX_HTTP_REQUESTS = 100_000;
+let probeServer: unknown;
+if (process.env.NWS_PROBE_HTTP_REQUESTS === '1') {
+  subscribe('http.server.request.start', (message) => {
+    const { request, server } = message as { request: { method?: string; url?: string }; server: unknown };
+    if (server === probeServer || httpRequests.length >= MAX_HTTP_REQUESTS) return;
+    httpRequests.push({ method: request.method ?? '', path: (request.url ?? '').split('?')[0]!, at: Date.now() });
+  });
+}
+
 const port = Number(process.env.NWS_PROBE_PORT);
 if (Number.isInteger(port) && port > 0) {
   const routes = new Map<string, () => unknown>([
     ['/resources', resources],
     ['/heap', heap],
     ['/memory', memory],
+    ['/http-requests', () => httpRequests],
   ]);
   const server = createServer((req, res) => {
     const route = routes.get(req.url ?? '');
     res.writeHead(route ? 200 : 404, { 'content-type': 'application/json', connection: 'close' });
     res.end(JSON.stringify(route ? route() : { error: `no probe route ${req.url}` }));
   });
+  probeServer = server;
   server.listen(port, '127.0.0.1');
   server.unref();
 }

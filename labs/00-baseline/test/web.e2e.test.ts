@@ -45,8 +45,9 @@ beforeAll(async () => {
   }
   const tree = inject('tree');
   const webDir = await buildWeb(tree);
-  // A short fixed retry sleep, so the queued-job test sees the worker come round quickly.
-  svc = await startService({ tree, stack: inject('stack'), webDir, env: { RETRY_DELAY_MS: '300' } });
+  // A short retry delay, so the queued-job test sees the worker come round quickly (from lab 06
+  // on the delay is a backoff: RETRY_MAX_DELAY_MS caps it; earlier labs ignore the setting).
+  svc = await startService({ tree, stack: inject('stack'), webDir, env: { RETRY_DELAY_MS: '300', RETRY_MAX_DELAY_MS: '600' } });
   profile = await mkdtemp(join(tmpdir(), 'nws-chromium-'));
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
