@@ -14,7 +14,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultRepo, localDir } from './lab/paths.ts';
-import { buildPlan, PARTS, type Part } from './matrix/plan.ts';
+import { buildPlan, NATIVE_ONLY, PARTS, type Part } from './matrix/plan.ts';
 import type { MatrixResult } from './matrix/reporter.ts';
 import { judge } from './matrix/verdict.ts';
 
@@ -99,6 +99,7 @@ for (const name of PARTS) {
     rmSync(file, { force: true });
     if (name === 'trees') console.log("(starter runs are expected to fail their own lab's criteria: the table below says whether each failed as it must)");
     if (name === 'cheats') console.log('(each cheat run is expected to fail the criterion it fakes: the table below says whether it did)');
+    if (name === 'containers') for (const { file, reason } of NATIVE_ONLY) console.log(`(not run with containers, native only: ${file}: ${reason})`);
     const title = {
       trees: 'tests against real servers (vitest, one project per tests × tree)',
       cheats: 'cheats against real servers (vitest, one project per cheat, its criterion only)',

@@ -21,6 +21,16 @@ export const TIMING_SUFFIX = ' (timing)';
 export const PARTS = ['trees', 'cheats', 'containers'] as const;
 export type Part = (typeof PARTS)[number];
 
+/**
+ * Test files the containers part leaves out, each with why; `npm test` prints them. A
+ * Toxiproxy in a container cannot reach a process of this machine (lab 06 proxies the
+ * optimizer it starts), while the stack's own servers it proxies in both providers.
+ */
+export const NATIVE_ONLY = ['fail-fast.timing', 'half-open', 'latency-toxic'].map((name) => ({
+  file: `labs/06-circuit-breaker/test/${name}.test.ts`,
+  reason: 'its Toxiproxy proxies the optimizer, a process on this machine, which a containerised Toxiproxy cannot reach yet',
+}));
+
 export interface MatrixRun {
   /** vitest project name, also the row label. */
   project: string;
@@ -29,6 +39,8 @@ export interface MatrixRun {
   tree: string;
   /** Test file globs, relative to the repo root. */
   include: string[];
+  /** Files of those globs that this run leaves out (NATIVE_ONLY). */
+  exclude?: string[];
   /**
    * `pass`: every test passes. `starter-fails`: every required criterion of `lab` has a
    * failing test (a criterion that cannot fail is a defect). `cheat-fails`: `only`, the
@@ -90,7 +102,7 @@ export function buildPlan(repo: LabRepo): MatrixPlan {
         include: [testsOf(repo, previous)],
         expect: 'pass',
       },
-      { project: `containers: ${lab.nn} solution`, part: 'containers', tree: dirs.solution, include: [testsOf(repo, lab)], expect: 'pass' },
+      { project: `containers: ${lab.nn} solution`, part: 'containers', tree: dirs.solution, include: [testsOf(repo, lab)], exclude: NATIVE_ONLY.map(({ file }) => file), expect: 'pass' },
     );
     for (const cheat of readCheats(repo, lab)) {
       const name = cheatIdOf(cheat.variant)!;

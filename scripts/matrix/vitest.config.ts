@@ -30,13 +30,14 @@ export default defineConfig({
       return [
         {
           extends: true,
-          test: { name: run.project, include: run.include, exclude: [TIMING], ...only, ...(run.alone ? { fileParallelism: false, sequence: { groupOrder: runs.length + 1 } } : {}) },
+          test: { name: run.project, include: run.include, exclude: [TIMING, ...(run.exclude ?? [])], ...only, ...(run.alone ? { fileParallelism: false, sequence: { groupOrder: runs.length + 1 } } : {}) },
         },
         {
           extends: true,
           test: {
             name: `${run.project}${TIMING_SUFFIX}`,
             include: run.include.map(timingOf),
+            exclude: run.exclude ?? [],
             ...only,
             fileParallelism: false,
             sequence: { groupOrder: i + 1 },
