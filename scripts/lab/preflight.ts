@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, homedir, hostname, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { BINARIES, findBinary } from '../../shared/stack/binaries.ts';
+import { BINARIES, findBinary, PRIVATE_SERVERS } from '../../shared/stack/binaries.ts';
 import { ALL_SERVICES, assertProviderChoice, selectProvider } from '../../shared/stack/index.ts';
 import { resolveLab } from './catalog.ts';
 import { baselineDir, shown, type LabRepo } from './paths.ts';
@@ -110,14 +110,14 @@ export function installCheck(root: string): Check {
 
 /** The native servers, Docker, and the provider `npm start` and the tests would use (STACK_PROVIDER, default auto). */
 async function serverChecks(): Promise<Check[]> {
-  const names = ALL_SERVICES.flatMap((service) => BINARIES[service]);
+  const names = [...ALL_SERVICES.flatMap((service) => BINARIES[service]), ...PRIVATE_SERVERS];
   const found = names.map((name) => ({ name, path: findBinary(name) }));
   const missing = found.filter((binary) => !binary.path).map((binary) => binary.name);
   const folders = [...new Set(found.flatMap((binary) => (binary.path ? [tilde(dirname(binary.path))] : [])))];
   const docker = await (await import('../../shared/stack/containers.ts')).dockerAnswers();
   const native: Check = missing.length === 0
     ? { mark: '✓', name: 'native servers', detail: `${names.join(', ')} (in ${folders.join(', ')})` }
-    : { mark: '!', name: 'native servers', detail: `missing ${missing.join(', ')}${docker ? ' (Docker answers, so they are not needed)' : ''}`, fix: 'npm run services:install (macOS: brew install redis rabbitmq minio toxiproxy)' };
+    : { mark: '!', name: 'native servers', detail: `missing ${missing.join(', ')}${docker ? ' (Docker answers, so they are not needed)' : ''}`, fix: 'npm run services:install (macOS: brew install redis rabbitmq minio toxiproxy prometheus)' };
   const engine: Check = docker
     ? { mark: '✓', name: 'docker', detail: 'a Docker engine answers: the servers run as containers (images are pulled on first use)' }
     : { mark: '!', name: 'docker', detail: `no Docker engine answers${missing.length === 0 ? ' (the native servers are used)' : ''}` };
