@@ -93,7 +93,7 @@ export function treePreload(tree: string): string[] {
   try {
     modules = (JSON.parse(readFileSync(file, 'utf8')) as { import?: unknown }).import;
   } catch (error) {
-    throw new Error(`${file} is not valid JSON (${(error as Error).message}); it should read { "import": ["lib/tracing-preload.ts"] }`);
+    throw new Error(`${file} is not valid JSON (${(error as Error).message}); it should read { "import": ["lib/tracing-preload.ts"] }`, { cause: error });
   }
   if (!Array.isArray(modules) || !modules.every((m) => typeof m === 'string')) {
     throw new Error(`${file}: "import" must be a list of paths relative to the tree, e.g. { "import": ["lib/tracing-preload.ts"] }`);

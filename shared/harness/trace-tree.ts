@@ -3,7 +3,13 @@
 // span, and a few telling attributes. Spans whose parent never arrived are printed at the top
 // level with "(parent … missing)": a broken chain shows instead of being hidden.
 // Used by `npm run trace` and by lab 08's failure messages.
+import { join } from 'node:path';
 import type { ReceivedSpan } from './otlp-receiver.ts';
+
+/** Where npm start's receiver appends the spans it decodes, and npm run trace reads them. */
+export function traceFilePath(root: string): string {
+  return join(root, '.lab', 'traces', 'spans.jsonl');
+}
 
 const msOf = (ns: bigint) => Number(ns / 1000n) / 1000;
 

@@ -47,7 +47,7 @@ describe('a queued upload, traced through RabbitMQ', () => {
   }, 60_000);
   afterAll(() => traced?.stop());
 
-  it("08.amqp: the queued job's worker spans belong to the upload's trace, their parent the API's publish span, down to the optimizer's spans", () => {
+  it("08.amqp the queued job's worker spans belong to the upload's trace, their parent the API's publish span, down to the optimizer's spans", () => {
     const root = apiRoot(spans, caller);
     expect(root, `the API's server span continuing the caller's traceparent${show()}`).toBeDefined();
     const publish = spans.filter((span) => span.service === 'api' && span.kind === PRODUCER);

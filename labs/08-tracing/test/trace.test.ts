@@ -38,7 +38,7 @@ describe('one upload, traced', () => {
   }, 60_000);
   afterAll(() => traced?.stop());
 
-  it('08.otlp: the API and the optimizer send their spans over OTLP/HTTP (JSON) to OTEL_EXPORTER_OTLP_ENDPOINT, and the receiver decodes them', () => {
+  it('08.otlp the API and the optimizer send their spans over OTLP/HTTP (JSON) to OTEL_EXPORTER_OTLP_ENDPOINT, and the receiver decodes them', () => {
     const posts = traced.receiver.requests();
     expect(posts.length, 'POSTs that reached the receiver at OTEL_EXPORTER_OTLP_ENDPOINT: no span left the processes over OTLP/HTTP').toBeGreaterThan(0);
     expect(posts.filter((post) => post.path !== '/v1/traces').map((post) => post.path), 'requests to paths other than /v1/traces').toEqual([]);
@@ -48,7 +48,7 @@ describe('one upload, traced', () => {
     expect(spans.length, `spans of the upload's trace ${caller.traceId} that arrived`).toBeGreaterThan(0);
   });
 
-  it('08.one-trace: the upload is one trace, continued from the caller: api spans, then the optimizer\'s, each with its real parent', () => {
+  it('08.one-trace the upload is one trace, continued from the caller: api spans, then the optimizer\'s, each with its real parent', () => {
     const root = apiRoot(spans, caller);
     expect(root, `the API's server span continuing the caller's traceparent (trace ${caller.traceId}, parent ${caller.parentId})${show()}`).toBeDefined();
     expect(orphans(spans, caller).map((span) => `[${span.service}] ${span.name} (parent ${span.parentSpanId || 'none'})`), `spans of the trace whose parent is not in it: a link made up or lost${show()}`).toEqual([]);
@@ -80,7 +80,7 @@ describe('one upload, traced', () => {
     expect(spans.some((span) => span.kind === CLIENT && isDescendant(span, put, spans)), `an http client span (MinIO) under "minio put"${show()}`).toBe(true);
   });
 
-  it('08.optimizer-steps: decode, resize, watermark and encode are children of the optimize span, in that order, inside it', () => {
+  it('08.optimizer-steps decode, resize, watermark and encode are children of the optimize span, in that order, inside it', () => {
     const [optimize] = find(spans, 'optimizer', 'optimize');
     expect(optimize, `the optimizer's "optimize" span${show()}`).toBeDefined();
     const server = spans.find((span) => span.service === 'optimizer' && span.kind === SERVER);
@@ -96,7 +96,7 @@ describe('one upload, traced', () => {
     }
   });
 
-  it('08.log-correlation: every log line of the upload, in the API and the optimizer, carries its trace_id and the span_id of a span of it', () => {
+  it('08.log-correlation every log line of the upload, in the API and the optimizer, carries its trace_id and the span_id of a span of it', () => {
     const ids = new Set(spans.map((span) => span.spanId));
     for (const name of ['api', 'optimizer'] as const) {
       const lines = requestLines(traced.svc.logs(name), caller.requestId);
