@@ -1,7 +1,8 @@
 // A trace as a text tree, the way the roadmap draws one upload (§2.3): one line per span,
 // indented under its parent, `[service] name`, its start and end relative to the trace's first
-// span, and a few telling attributes. Spans whose parent never arrived are printed at the top
-// level with "(parent … missing)": a broken chain shows instead of being hidden.
+// span, and the step's outcome where the service recorded one (step.outcome: hit, miss,
+// stored…). Spans whose parent never arrived are printed at the top level with
+// "(parent … missing)": a broken chain shows instead of being hidden.
 // Used by `npm run trace` and by lab 08's failure messages.
 import { join } from 'node:path';
 import type { ReceivedSpan } from './otlp-receiver.ts';
@@ -33,8 +34,9 @@ export function formatTrace(spans: ReceivedSpan[]): string {
     const when = `${msOf(span.startNs - origin).toFixed(1)}ms → ${msOf(span.endNs - origin).toFixed(1)}ms`;
     const note = top && span.parentSpanId ? `  (parent ${span.parentSpanId} missing)` : '';
     const error = span.statusCode === 2 ? '  ERROR' : '';
+    const outcome = typeof span.attributes['step.outcome'] === 'string' ? `  ${span.attributes['step.outcome']}` : '';
     const branch = `${prefix}${last ? '└── ' : '├── '}`;
-    lines.push(`${`${branch}${label}`.padEnd(64)} ${when}${error}${note}`);
+    lines.push(`${`${branch}${label}`.padEnd(64)} ${when}${outcome}${error}${note}`);
     const kids = (children.get(span.spanId) ?? []).sort(byStart);
     kids.forEach((kid, i) => walk(kid, `${prefix}${last ? '    ' : '│   '}`, i === kids.length - 1, false));
   };
