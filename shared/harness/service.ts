@@ -5,7 +5,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { StackInfo } from '../stack/types.ts';
 import { freePort } from './ports.ts';
 import type { ProbeExit } from './process-probe.ts';
@@ -74,6 +75,35 @@ export interface RunningService {
 }
 
 const PROBE = join(import.meta.dirname, 'process-probe.ts');
+
+/**
+ * The file in which a tree declares what its processes preload (lab 08 on: the OpenTelemetry
+ * SDK and its ESM loader hook must be registered before the app's first import). Its shape:
+ *   { "import": ["lib/tracing-preload.ts"] }
+ * paths relative to the tree; each becomes `node --import <file>` before the entry, for every
+ * process, under npm start and in tests alike (after the harness's own probe, when there is one).
+ */
+export const PRELOAD_FILE = 'preload.json';
+
+/** `--import` arguments for the tree's preload.json; none when the tree has no such file. */
+export function treePreload(tree: string): string[] {
+  const file = join(tree, PRELOAD_FILE);
+  if (!existsSync(file)) return [];
+  let modules: unknown;
+  try {
+    modules = (JSON.parse(readFileSync(file, 'utf8')) as { import?: unknown }).import;
+  } catch (error) {
+    throw new Error(`${file} is not valid JSON (${(error as Error).message}); it should read { "import": ["lib/tracing-preload.ts"] }`, { cause: error });
+  }
+  if (!Array.isArray(modules) || !modules.every((m) => typeof m === 'string')) {
+    throw new Error(`${file}: "import" must be a list of paths relative to the tree, e.g. { "import": ["lib/tracing-preload.ts"] }`);
+  }
+  return modules.flatMap((module: string) => {
+    const path = resolve(tree, module);
+    if (relative(tree, path).startsWith('..') || !existsSync(path)) throw new Error(`${file} names ${module}, which is not a file of the tree`);
+    return ['--import', pathToFileURL(path).href];
+  });
+}
 
 const READY = (name: ProcessName) => new RegExp(`\\b${name} ready\\b`);
 
@@ -150,12 +180,13 @@ async function startOnce(options: StartServiceOptions): Promise<RunningService> 
     ...options.env,
   };
   const children = new Map<ProcessName, ChildProcess>();
+  const treeImports = treePreload(tree);
   const output = new Map<ProcessName, string[]>();
 
   function start(name: ProcessName): Promise<void> {
     const lines: string[] = [];
     output.set(name, lines);
-    const preload = options.probe ? ['--import', PROBE] : [];
+    const preload = [...(options.probe ? ['--import', PROBE] : []), ...treeImports];
     const probeEnv = options.probe ? { NWS_PROBE_PORT: String(probePort[name]), NWS_PROBE_EXIT_FILE: exitFile(name) } : {};
     if (options.probe) rmSync(exitFile(name), { force: true });
     const [cmd, ...args] = [...PDEATHSIG, process.execPath, ...preload, ENTRY[name]];
