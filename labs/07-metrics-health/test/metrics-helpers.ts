@@ -33,10 +33,11 @@ export interface Scrape {
 const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+-?\d+)?$/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"\s*,?\s*/y;
 
+// Prometheus reads values with Go's ParseFloat: NaN and Inf in any case (prom-client writes "Nan").
 function parseValue(raw: string): number {
-  if (raw === '+Inf') return Infinity;
-  if (raw === '-Inf') return -Infinity;
-  if (raw === 'NaN') return NaN;
+  if (/^\+?inf$/i.test(raw)) return Infinity;
+  if (/^-inf$/i.test(raw)) return -Infinity;
+  if (/^nan$/i.test(raw)) return NaN;
   const value = Number(raw);
   if (raw === '' || Number.isNaN(value)) throw new Error(`"${raw}" is not a sample value`);
   return value;

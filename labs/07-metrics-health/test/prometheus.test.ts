@@ -16,6 +16,7 @@ const stack = inject('stack');
 const DASHBOARD = join(import.meta.dirname, '..', '..', '..', 'compose', 'grafana', 'dashboards', 'nws-watermark.json');
 let svc: RunningService;
 let prometheus: PrometheusServer | undefined;
+let notUp: string | undefined;
 
 interface Panel {
   title: string;
@@ -28,8 +29,12 @@ beforeAll(async () => {
   await sendKnownUploads(svc, 'prometheus warm-up', { distinct: 2, repeats: 2, rejects: 1 });
   const targets = (['api', 'optimizer', 'worker'] as const).map((service) => ({ job: service, address: new URL(svc.adminUrl[service]).host, labels: { service } }));
   prometheus = await startPrometheus({ targets, scrapeInterval: '1s', provider: stack.provider });
-  // The first scrape of a static target comes about 5.5 s after start.
-  await prometheus.waitForUp(20_000);
+  // The first scrape of a static target comes about 5.5 s after start. A target that stays
+  // down is the first test's failure, not the setup's.
+  notUp = await prometheus.waitForUp(20_000).then(
+    () => undefined,
+    (error: Error) => error.message,
+  );
   // The load, across about four scrapes, so that rate() over the window sees every counter move.
   for (let i = 0; i < 4; i++) {
     await sendKnownUploads(svc, `prometheus load ${i}`, { distinct: 2, repeats: 2, rejects: 1 });
@@ -49,6 +54,7 @@ async function query(expr: string): Promise<PromSample[]> {
 
 describe('a real Prometheus scraping the three admin ports', () => {
   it('07.prometheus scrapes the API, the optimizer and the worker (up == 1) and histogram_quantile(0.95, …) over pipeline_step_duration_seconds gives a number for redis, minio, optimizer and gzip', async () => {
+    if (notUp) expect.fail(`${notUp}: every process must serve /metrics on its admin port`);
     const up = await query('up');
     for (const job of ['api', 'optimizer', 'worker']) {
       const sample = up.find((candidate) => candidate.metric.job === job);
