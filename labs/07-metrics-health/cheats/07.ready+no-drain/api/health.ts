@@ -46,7 +46,7 @@ export interface Health {
 }
 
 export function buildHealth(checks: DependencyCheck[], timeoutMs: number): Health {
-  let draining = false;
+  const draining = false;
   return {
     async ready() {
       const results = await Promise.all(checks.map((dependency) => runCheck(dependency, timeoutMs)));

@@ -45,7 +45,7 @@ export interface Health {
   drain(): void;
 }
 
-export function buildHealth(checks: DependencyCheck[], timeoutMs: number): Health {
+export function buildHealth(checks: DependencyCheck[], _timeoutMs: number): Health {
   let draining = false;
   return {
     async ready() {
