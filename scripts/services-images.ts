@@ -11,8 +11,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { binDir } from '../shared/stack/binaries.ts';
-import { LOCAL_BASE_IMAGE, LOCAL_IMAGES } from '../shared/stack/images.ts';
-import type { ServiceName } from '../shared/stack/types.ts';
+import { LOCAL_BASE_IMAGE, LOCAL_IMAGES, type ImageName } from '../shared/stack/images.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const CONTAINERFILES = join(root, 'shared/stack/containerfiles');
@@ -135,15 +134,16 @@ const tagOf = (image: string) => image.slice(image.lastIndexOf(':') + 1);
  * A server a lab adds gets a row here, a folder in shared/stack/containerfiles/ and an entry
  * in LOCAL_IMAGES.
  */
-const SOURCES: Record<ServiceName, { debianPackage: string } | { goBinary: string }> = {
+const SOURCES: Record<ImageName, { debianPackage: string } | { goBinary: string }> = {
   redis: { debianPackage: 'redis-server' },
   rabbitmq: { debianPackage: 'rabbitmq-server' },
   minio: { goBinary: 'minio' },
   toxiproxy: { goBinary: 'toxiproxy-server' },
+  prometheus: { debianPackage: 'prometheus' },
 };
 
 /** The Go-built binary an image copies in, checked against the tag images.ts pins. */
-function goBinary(service: ServiceName, name: string): { path: string; name: string } {
+function goBinary(service: ImageName, name: string): { path: string; name: string } {
   const path = join(binDir(), name);
   const stamp = existsSync(`${path}.version`) ? readFileSync(`${path}.version`, 'utf8').trim() : '';
   if (!existsSync(path) || !stamp) throw new UserError(`${path} is missing: run npm run services:install first (it builds MinIO and Toxiproxy with Go)`);
@@ -154,14 +154,14 @@ function goBinary(service: ServiceName, name: string): { path: string; name: str
   return { path, name };
 }
 
-/** The upstream version of a Debian package in a built image: 5:7.0.15-1~deb12u10 → 7.0.15. */
+/** The upstream version of a Debian package in a built image: 5:7.0.15-1~deb12u10 → 7.0.15, 2.42.0+ds-5 → 2.42.0. */
 function packagedVersion(image: string, debianPackage: string): string {
   const version = run('podman', ['run', '--rm', '--network', 'none', '--entrypoint', 'dpkg-query', image, '-W', '-f=${Version}', debianPackage]).trim();
-  return version.replace(/^\d+:/, '').replace(/-[^-]*$/, '');
+  return version.replace(/^\d+:/, '').replace(/-[^-]*$/, '').replace(/\+(ds|dfsg)\d*$/, '');
 }
 
 // 3. One image per server.
-function buildImage(service: ServiceName, baseInputs: string): void {
+function buildImage(service: ImageName, baseInputs: string): void {
   const t0 = performance.now();
   const image = LOCAL_IMAGES[service];
   const source = join(CONTAINERFILES, service);
@@ -200,7 +200,7 @@ function buildImage(service: ServiceName, baseInputs: string): void {
 try {
   preparePodman();
   const baseInputs = buildBase();
-  for (const service of Object.keys(LOCAL_IMAGES) as ServiceName[]) buildImage(service, baseInputs);
+  for (const service of Object.keys(LOCAL_IMAGES) as ImageName[]) buildImage(service, baseInputs);
   // The images these replaced, now untagged.
   spawnSync('podman', ['image', 'prune', '-f', '--filter', `label=${LABEL}`], { env: podmanEnv(), stdio: 'ignore' });
   say(`done in ${since(started)}: ${Object.values(LOCAL_IMAGES).join(', ')}`);

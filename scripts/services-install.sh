@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm run services:install — installs the servers the native stack provider runs, for
-# machines without Docker: Redis and RabbitMQ from apt, MinIO and Toxiproxy built from their
+# machines without Docker: Redis, RabbitMQ and Prometheus from apt, MinIO and Toxiproxy built from their
 # Go modules (MinIO's community edition ships as source only) into a cache folder that
 # shared/stack/binaries.ts looks in. Non-interactive and idempotent: run it again any time.
 set -euo pipefail
@@ -24,33 +24,36 @@ quietly() {
   fi
 }
 
+# Debian packages of the native servers; their system services are stopped: the tests start
+# their own on random ports, and a system one would only hold the default port and memory.
+APT_PACKAGES=(redis-server rabbitmq-server prometheus)
+
 install_apt_packages() {
   local t0=$SECONDS
+  local list="${APT_PACKAGES[*]}"
   local installed
-  installed="$(dpkg-query -W -f='${db:Status-Status}\n' redis-server rabbitmq-server 2>/dev/null | grep -c '^installed$' || true)"
-  if [ "$installed" = 2 ]; then
-    say "redis-server and rabbitmq-server already installed with apt ($((SECONDS - t0)) s)"
+  installed="$(dpkg-query -W -f='${db:Status-Status}\n' "${APT_PACKAGES[@]}" 2>/dev/null | grep -c '^installed$' || true)"
+  if [ "$installed" = "${#APT_PACKAGES[@]}" ]; then
+    say "$list already installed with apt ($((SECONDS - t0)) s)"
     return
   fi
   local sudo=""
   if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null || fail "installing redis-server and rabbitmq-server needs root: run 'apt-get install -y redis-server rabbitmq-server' as root, then this again"
+    command -v sudo >/dev/null || fail "installing $list needs root: run 'apt-get install -y $list' as root, then this again"
     # -n: never wait for a password prompt (CI has no stdin).
-    sudo -n true 2>/dev/null || fail "installing redis-server and rabbitmq-server needs root: run 'sudo apt-get install -y redis-server rabbitmq-server', then this again"
+    sudo -n true 2>/dev/null || fail "installing $list needs root: run 'sudo apt-get install -y $list', then this again"
     sudo="sudo -n"
   fi
   quietly $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q
-  quietly $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server rabbitmq-server
-  # The tests start their own servers on random ports; system services apt may have
-  # started would only hold the default ports (6379, 5672) and memory.
+  quietly $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${APT_PACKAGES[@]}"
   if [ -d /run/systemd/system ]; then
-    $sudo systemctl disable --now redis-server rabbitmq-server >/dev/null 2>&1 || true
+    $sudo systemctl disable --now "${APT_PACKAGES[@]}" >/dev/null 2>&1 || true
   else
-    for unit in redis-server rabbitmq-server; do $sudo service "$unit" stop >/dev/null 2>&1 || true; done
+    for unit in "${APT_PACKAGES[@]}"; do $sudo service "$unit" stop >/dev/null 2>&1 || true; done
   fi
   # The broker's port mapper outlives the service it came with; the native provider runs its own.
   $sudo pkill -u rabbitmq -x epmd >/dev/null 2>&1 || true
-  say "installed redis-server and rabbitmq-server with apt, system services stopped ($((SECONDS - t0)) s)"
+  say "installed $list with apt, system services stopped ($((SECONDS - t0)) s)"
 }
 
 assert_go() {
@@ -86,11 +89,11 @@ build() {
 
 case "$(uname -s)" in
   Linux)
-    command -v apt-get >/dev/null || fail "this installer knows apt (Debian/Ubuntu) only: install redis-server and rabbitmq-server with your package manager, or use Docker (see README)"
+    command -v apt-get >/dev/null || fail "this installer knows apt (Debian/Ubuntu) only: install redis-server, rabbitmq-server and prometheus with your package manager, or use Docker (see README)"
     install_apt_packages
     ;;
   Darwin)
-    fail "on macOS run: brew install redis rabbitmq minio toxiproxy (the native provider finds them on PATH), or use Docker"
+    fail "on macOS run: brew install redis rabbitmq minio toxiproxy prometheus (the native provider finds them on PATH), or use Docker"
     ;;
   *)
     fail "unsupported system $(uname -s): use Docker, or WSL on Windows"

@@ -6,8 +6,8 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, homedir, hostname, totalmem } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { BINARIES, findBinary } from '../../shared/stack/binaries.ts';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { BINARIES, findBinary, PRIVATE_SERVERS } from '../../shared/stack/binaries.ts';
 import { ALL_SERVICES, assertProviderChoice, selectProvider } from '../../shared/stack/index.ts';
 import { resolveLab } from './catalog.ts';
 import { baselineDir, shown, type LabRepo } from './paths.ts';
@@ -25,7 +25,7 @@ const NAME_WIDTH = 15;
 const GIB = 1024 ** 3;
 /** Below this, trees, backups and the containers' images do not fit comfortably. */
 const MIN_FREE_BYTES = 2 * GIB;
-const SERVERS_FIX = 'npm run services:install (Debian/Ubuntu; macOS: brew install redis rabbitmq minio toxiproxy), or start Docker';
+const SERVERS_FIX = 'npm run services:install (Debian/Ubuntu; macOS: brew install redis rabbitmq minio toxiproxy prometheus), or start Docker';
 
 export function formatCheck(check: Check): string {
   return `  ${check.mark} ${check.name.padEnd(NAME_WIDTH)} ${check.detail}${check.fix ? ` — fix: ${check.fix}` : ''}`;
@@ -110,18 +110,25 @@ export function installCheck(root: string): Check {
 
 /** The native servers, Docker, and the provider `npm start` and the tests would use (STACK_PROVIDER, default auto). */
 async function serverChecks(): Promise<Check[]> {
-  const names = ALL_SERVICES.flatMap((service) => BINARIES[service]);
+  const names = [...ALL_SERVICES.flatMap((service) => BINARIES[service]), ...PRIVATE_SERVERS];
   const found = names.map((name) => ({ name, path: findBinary(name) }));
   const missing = found.filter((binary) => !binary.path).map((binary) => binary.name);
   const folders = [...new Set(found.flatMap((binary) => (binary.path ? [tilde(dirname(binary.path))] : [])))];
   const docker = await (await import('../../shared/stack/containers.ts')).dockerAnswers();
   const native: Check = missing.length === 0
     ? { mark: '✓', name: 'native servers', detail: `${names.join(', ')} (in ${folders.join(', ')})` }
-    : { mark: '!', name: 'native servers', detail: `missing ${missing.join(', ')}${docker ? ' (Docker answers, so they are not needed)' : ''}`, fix: 'npm run services:install (macOS: brew install redis rabbitmq minio toxiproxy)' };
+    : { mark: '!', name: 'native servers', detail: `missing ${missing.join(', ')}${docker ? ' (Docker answers, so they are not needed)' : ''}`, fix: 'npm run services:install (macOS: brew install redis rabbitmq minio toxiproxy prometheus)' };
   const engine: Check = docker
     ? { mark: '✓', name: 'docker', detail: 'a Docker engine answers: the servers run as containers (images are pulled on first use)' }
-    : { mark: '!', name: 'docker', detail: `no Docker engine answers${missing.length === 0 ? ' (the native servers are used)' : ''}` };
+    : { mark: '!', name: 'docker', detail: `no Docker engine answers${missing.length === 0 ? ' (the native servers are used)' : ''}`, ...podmanFix() };
   return [native, engine, await providerCheck(docker, missing.length === 0)];
+}
+
+/** Where podman is installed but its Docker API is not served: how to serve it (scripts/podman.sh). */
+function podmanFix(): Pick<Check, 'fix'> {
+  const onPath = (process.env.PATH ?? '').split(delimiter).some((dir) => dir && existsSync(join(dir, 'podman')));
+  if (!onPath) return {};
+  return { fix: 'podman is installed: npm run podman -- start, then eval "$(npm run -s podman -- env)" (or keep the native servers)' };
 }
 
 async function providerCheck(docker: boolean, nativeComplete: boolean): Promise<Check> {

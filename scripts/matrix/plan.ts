@@ -80,7 +80,7 @@ export function buildPlan(repo: LabRepo): MatrixPlan {
     { project: 'tools', part: 'trees', tree: baseline, include: ['scripts/**/*.test.ts', 'shared/**/test/**/*.test.ts'], expect: 'pass' },
     { project: '00 baseline', part: 'trees', tree: baseline, include: [testsOf(repo, null)], expect: 'pass' },
     // The provider itself against the engine: its servers answer, and none outlives its process.
-    { project: 'containers: stack', part: 'containers', tree: baseline, include: ['shared/stack/test/containers*.test.ts'], expect: 'pass', alone: true },
+    { project: 'containers: stack', part: 'containers', tree: baseline, include: ['shared/stack/test/containers*.test.ts', 'shared/stack/test/prometheus.test.ts'], expect: 'pass', alone: true },
     { project: 'containers: 00 baseline', part: 'containers', tree: baseline, include: [testsOf(repo, null)], expect: 'pass' },
   ];
   const trees: string[] = [];

@@ -1,13 +1,13 @@
 // Where the native provider finds its servers. MinIO and Toxiproxy come from
-// `npm run services:install` (built with `go install`), Redis and RabbitMQ from the system
-// packages (apt on Debian/Ubuntu, Homebrew on macOS).
+// `npm run services:install` (built with `go install`), Redis, RabbitMQ and Prometheus (labs
+// 07+, shared/stack/prometheus.ts) from the system packages (apt on Debian/Ubuntu, Homebrew on macOS).
 import { accessSync, constants } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { StackError } from './stack-error.ts';
 import type { ServiceName } from './types.ts';
 
-export type BinaryName = 'redis-server' | 'rabbitmq-server' | 'epmd' | 'minio' | 'toxiproxy-server';
+export type BinaryName = 'redis-server' | 'rabbitmq-server' | 'epmd' | 'minio' | 'toxiproxy-server' | 'prometheus';
 
 export const BINARIES: Record<ServiceName, BinaryName[]> = {
   redis: ['redis-server'],
@@ -15,6 +15,9 @@ export const BINARIES: Record<ServiceName, BinaryName[]> = {
   minio: ['minio'],
   toxiproxy: ['toxiproxy-server'],
 };
+
+/** Servers a lab's tests start on their own, outside the shared stack (lab 07's Prometheus). */
+export const PRIVATE_SERVERS: BinaryName[] = ['prometheus'];
 
 /** The folder `npm run services:install` fills; NWS_BIN_DIR overrides it. */
 export function binDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -63,5 +66,5 @@ export function assertBinary(name: BinaryName, env: NodeJS.ProcessEnv = process.
   const path = findBinary(name, env);
   if (path) return path;
   const where = name === 'minio' || name === 'toxiproxy-server' ? binDir(env) : 'PATH';
-  throw new StackError(`native provider: ${name} not found in ${where}; run \`npm run services:install\` (macOS: brew install redis rabbitmq minio toxiproxy)`);
+  throw new StackError(`native provider: ${name} not found in ${where}; run \`npm run services:install\` (macOS: brew install redis rabbitmq minio toxiproxy prometheus)`);
 }

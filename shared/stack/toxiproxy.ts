@@ -18,13 +18,30 @@ export interface CreatedProxy {
 
 type Toxiproxy = ServiceInfo['toxiproxy'];
 
-async function api(toxiproxy: Toxiproxy, method: string, path: string, body?: unknown): Promise<Response> {
-  return fetch(`${toxiproxy.apiUrl}${path}`, {
+/**
+ * One bounded call; `what` ("adding the timeout toxic … to proxy …") names it in the error,
+ * whether the call fails on the way (a timeout, a refused connection) or gets an error status.
+ * A 404 passes where the caller says it may (removing what is already gone).
+ */
+async function api(toxiproxy: Toxiproxy, what: string, method: string, path: string, options: { body?: unknown; allow404?: boolean } = {}): Promise<Response> {
+  const { body, allow404 = false } = options;
+  const response = await fetch(`${toxiproxy.apiUrl}${path}`, {
     method,
     headers: body ? { 'content-type': 'application/json' } : {},
     body: body ? JSON.stringify(body) : undefined,
     signal: AbortSignal.timeout(API_TIMEOUT_MS),
+  }).catch((error: Error) => {
+    throw new StackError(`toxiproxy: ${what} failed: ${error.message}`);
   });
+  if (!response.ok && !(allow404 && response.status === 404)) {
+    throw new StackError(`toxiproxy: ${what} failed (HTTP ${response.status} ${(await response.text()).trim()})`);
+  }
+  return response;
+}
+
+/** A call whose answer has no body worth reading. */
+async function call(...args: Parameters<typeof api>): Promise<void> {
+  await (await api(...args)).body?.cancel();
 }
 
 function portOf(address: string): number {
@@ -43,27 +60,25 @@ export async function createProxy(toxiproxy: Toxiproxy, name: string, service: P
  * reaches loopback; a toxiproxy container cannot reach a process on the host.
  */
 export async function createProxyTo(toxiproxy: Toxiproxy, name: string, upstream: string): Promise<CreatedProxy> {
-  const existing = (await (await api(toxiproxy, 'GET', '/proxies')).json()) as Record<string, { listen: string }>;
+  const existing = (await (await api(toxiproxy, 'listing the proxies', 'GET', '/proxies')).json()) as Record<string, { listen: string }>;
   if (existing[name]) throw new StackError(`toxiproxy: a proxy named "${name}" already exists; give each test its own name`);
   const used = new Set(Object.values(existing).map((proxy) => portOf(proxy.listen)));
   let lastError = 'no free listener';
   for (const listener of toxiproxy.listeners) {
     if (used.has(portOf(listener.listen))) continue;
-    const response = await api(toxiproxy, 'POST', '/proxies', { name, listen: listener.listen, upstream, enabled: true });
-    if (response.ok) {
-      await response.body?.cancel();
+    try {
+      await call(toxiproxy, `creating proxy "${name}" on ${listener.listen}`, 'POST', '/proxies', { body: { name, listen: listener.listen, upstream, enabled: true } });
       return { name, host: listener.host, port: listener.port };
+    } catch (error) {
+      // Another test file may have taken this listener since the GET: try the next one.
+      lastError = (error as Error).message.replace(/^toxiproxy: /, '');
     }
-    // Another test file may have taken this listener since the GET: try the next one.
-    lastError = `HTTP ${response.status} ${(await response.text()).trim()}`;
   }
   throw new StackError(`toxiproxy: could not create proxy "${name}" to ${upstream} on any of ${toxiproxy.listeners.length} listeners (${lastError})`);
 }
 
 export async function deleteProxy(toxiproxy: Toxiproxy, name: string): Promise<void> {
-  const response = await api(toxiproxy, 'DELETE', `/proxies/${encodeURIComponent(name)}`);
-  await response.body?.cancel();
-  if (!response.ok && response.status !== 404) throw new StackError(`toxiproxy: could not delete proxy "${name}" (HTTP ${response.status})`);
+  await call(toxiproxy, `deleting proxy "${name}"`, 'DELETE', `/proxies/${encodeURIComponent(name)}`, { allow404: true });
 }
 
 export type ToxicType = 'timeout' | 'latency' | 'reset_peer' | 'limit_data';
@@ -81,36 +96,22 @@ export interface Toxic {
 /** Adds a toxic to a proxy; existing and new connections get it at once. */
 export async function addToxic(toxiproxy: Toxiproxy, proxy: string, toxic: Toxic): Promise<void> {
   const { name, type, stream = 'downstream', attributes } = toxic;
-  const response = await api(toxiproxy, 'POST', `/proxies/${encodeURIComponent(proxy)}/toxics`, { name, type, stream, toxicity: 1, attributes }).catch((error: Error) => {
-    throw new StackError(`toxiproxy: adding the ${type} toxic "${name}" to proxy "${proxy}" failed: ${error.message}`);
-  });
-  if (!response.ok) throw new StackError(`toxiproxy: could not add the ${type} toxic "${name}" to proxy "${proxy}" (HTTP ${response.status} ${(await response.text()).trim()})`);
-  await response.body?.cancel();
+  const body = { name, type, stream, toxicity: 1, attributes };
+  await call(toxiproxy, `adding the ${type} toxic "${name}" to proxy "${proxy}"`, 'POST', `/proxies/${encodeURIComponent(proxy)}/toxics`, { body });
 }
 
 /** Removes one toxic; a toxic that is not there is not an error. */
 export async function removeToxic(toxiproxy: Toxiproxy, proxy: string, toxic: string): Promise<void> {
-  const response = await api(toxiproxy, 'DELETE', `/proxies/${encodeURIComponent(proxy)}/toxics/${encodeURIComponent(toxic)}`).catch((error: Error) => {
-    throw new StackError(`toxiproxy: removing the toxic "${toxic}" from proxy "${proxy}" failed: ${error.message}`);
-  });
-  await response.body?.cancel();
-  if (!response.ok && response.status !== 404) throw new StackError(`toxiproxy: could not remove the toxic "${toxic}" from proxy "${proxy}" (HTTP ${response.status})`);
+  await call(toxiproxy, `removing the toxic "${toxic}" from proxy "${proxy}"`, 'DELETE', `/proxies/${encodeURIComponent(proxy)}/toxics/${encodeURIComponent(toxic)}`, { allow404: true });
 }
 
 /** The toxics a proxy has now, as toxiproxy reports them. */
 export async function listToxics(toxiproxy: Toxiproxy, proxy: string): Promise<Toxic[]> {
-  const response = await api(toxiproxy, 'GET', `/proxies/${encodeURIComponent(proxy)}/toxics`).catch((error: Error) => {
-    throw new StackError(`toxiproxy: listing the toxics of proxy "${proxy}" failed: ${error.message}`);
-  });
-  if (!response.ok) throw new StackError(`toxiproxy: could not list the toxics of proxy "${proxy}" (HTTP ${response.status})`);
+  const response = await api(toxiproxy, `listing the toxics of proxy "${proxy}"`, 'GET', `/proxies/${encodeURIComponent(proxy)}/toxics`);
   return (await response.json()) as Toxic[];
 }
 
 /** Disables a proxy (its connections are closed, new ones refused) or enables it again. */
 export async function setProxyEnabled(toxiproxy: Toxiproxy, proxy: string, enabled: boolean): Promise<void> {
-  const response = await api(toxiproxy, 'POST', `/proxies/${encodeURIComponent(proxy)}`, { enabled }).catch((error: Error) => {
-    throw new StackError(`toxiproxy: ${enabled ? 'enabling' : 'disabling'} proxy "${proxy}" failed: ${error.message}`);
-  });
-  if (!response.ok) throw new StackError(`toxiproxy: could not ${enabled ? 'enable' : 'disable'} proxy "${proxy}" (HTTP ${response.status} ${(await response.text()).trim()})`);
-  await response.body?.cancel();
+  await call(toxiproxy, `${enabled ? 'enabling' : 'disabling'} proxy "${proxy}"`, 'POST', `/proxies/${encodeURIComponent(proxy)}`, { body: { enabled } });
 }

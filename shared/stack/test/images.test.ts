@@ -5,15 +5,15 @@ import { describe, expect, it } from 'vitest';
 import { DEFINITIONS } from '../containers.ts';
 import { IMAGES, imagesFor, LOCAL_BASE_IMAGE, LOCAL_IMAGES } from '../images.ts';
 import { StackError } from '../stack-error.ts';
-import type { ServiceName } from '../types.ts';
+import { ALL_SERVICES } from '../index.ts';
 
-// An exact release: x.y.z, or MinIO's RELEASE.<timestamp>.
-const EXACT_VERSION = /^(\d+\.\d+\.\d+(-[a-z0-9.-]+)?|RELEASE\.\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z)$/;
+// An exact release: x.y.z (Prometheus's own tags start with v), or MinIO's RELEASE.<timestamp>.
+const EXACT_VERSION = /^(v?\d+\.\d+\.\d+(-[a-z0-9.-]+)?|RELEASE\.\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z)$/;
 const root = resolve(import.meta.dirname, '../../..');
-const services = Object.keys(IMAGES) as ServiceName[];
+const images = Object.keys(IMAGES) as (keyof typeof IMAGES)[];
 
 describe('container images', () => {
-  it.each(Object.entries({ ...IMAGES, ...Object.fromEntries(services.map((s) => [`local ${s}`, LOCAL_IMAGES[s]])) }))(
+  it.each(Object.entries({ ...IMAGES, ...Object.fromEntries(images.map((s) => [`local ${s}`, LOCAL_IMAGES[s]])) }))(
     '%s is pinned to an exact version tag, never latest',
     (_service, image) => {
       const { tag } = ImageName.fromString(image);
@@ -23,7 +23,7 @@ describe('container images', () => {
   );
 
   it('the containers provider runs exactly the image it is given', () => {
-    for (const service of services) {
+    for (const service of ALL_SERVICES) {
       // imageName is protected in testcontainers; reading it is the only way to see what
       // a container definition would pull without an engine.
       const container = DEFINITIONS[service].create(IMAGES[service]) as unknown as { imageName: ImageName } & GenericContainer;
