@@ -2,9 +2,11 @@
 // every process so that one query covers them all:
 //   {"step":"redis","op":"get","duration_ms":1.3,"bytes":0,"cache":"miss","outcome":"miss","msg":"redis get: miss"}
 // `step` says which, `duration_ms` is a number (filter with > and <), `bytes` what the step
-// read or wrote, `cache` hit/miss where the step is a lookup, `outcome` one word.
+// read or wrote, `cache` hit/miss where the step is a lookup, `outcome` one word. measureStep
+// also observes the step's duration in the pipeline_step_duration_seconds histogram.
 import { trace } from '@opentelemetry/api';
 import type { Logger } from './logger.ts';
+import { observeStep } from './metrics.ts';
 import { inSpan } from './trace-span.ts';
 
 /** Which step: `step` is the dependency or stage, `op` the operation where there are several. */
@@ -62,11 +64,15 @@ async function measured<T>(log: Logger, name: StepName, work: () => Promise<T>, 
     value = await work();
   } catch (error) {
     const { step, op } = name;
-    log.warn({ step, ...(op && { op }), duration_ms: elapsedMs(startedAt), outcome: 'failed', err: error }, `${label(name)}: failed`);
+    const durationMs = elapsedMs(startedAt);
+    observeStep(step, durationMs);
+    log.warn({ step, ...(op && { op }), duration_ms: durationMs, outcome: 'failed', err: error }, `${label(name)}: failed`);
     throw error;
   }
   const durationMs = elapsedMs(startedAt);
   const stepReport = report(value);
+  // Every measured step is observed here, once, in every process (lib/metrics.ts).
+  observeStep(name.step, durationMs);
   // The outcome on the span too: Jaeger (and npm run trace) then show "redis get: miss".
   trace.getActiveSpan()?.setAttributes({ 'step.outcome': stepReport.outcome, 'step.bytes': stepReport.bytes ?? 0 });
   logStep(log, name, durationMs, stepReport);
