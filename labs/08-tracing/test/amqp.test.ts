@@ -9,7 +9,7 @@ import type { ReceivedSpan } from '../../../shared/harness/otlp-receiver.ts';
 import { freePort } from '../../../shared/harness/ports.ts';
 import { upload } from '../../../shared/harness/upload.ts';
 import { waitFor } from '../../../shared/harness/wait.ts';
-import { CONSUMER, PRODUCER, SERVER, apiRoot, find, formatTrace, freshPicture, isDescendant, newCaller, orphans, requestLines, settledTrace, startTraced, type Caller, type TracedService } from './trace-helpers.ts';
+import { CONSUMER, PRODUCER, SERVER, apiRoot, find, formatTrace, freshPicture, isDescendant, newCaller, orphans, requestLines, settledTrace, startTraced, HOOK_TIMEOUT_MS, type Caller, type TracedService } from './trace-helpers.ts';
 
 const stack = inject('stack');
 const WORKER_STEPS = ['minio get', 'optimizer', 'redis set'];
@@ -18,7 +18,9 @@ describe('a queued upload, traced through RabbitMQ', () => {
   let traced: TracedService;
   let caller: Caller;
   let spans: ReceivedSpan[];
-  const show = () => `\n${formatTrace(spans)}`;
+  /** Why the trace did not settle, when it did not: shown with every failure below. */
+  let unsettled = '';
+  const show = () => `\n${unsettled ? `${unsettled}\n` : ''}${formatTrace(spans)}`;
 
   beforeAll(async () => {
     // Nothing listens on this port: the API's optimizer call is refused at once, so it queues.
@@ -43,8 +45,11 @@ describe('a queued upload, traced through RabbitMQ', () => {
       if (!WORKER_STEPS.every((name) => find(got, 'worker', name).length > 0)) return `not every worker step span (${WORKER_STEPS.join(', ')}) in the upload's trace`;
       if (!got.some((span) => span.service === 'optimizer' && span.kind === SERVER)) return "no server span of the optimizer (called by the worker) in the upload's trace";
       return undefined;
-    }).catch(() => traced.receiver.trace(caller.traceId));
-  }, 60_000);
+    }).catch((error: unknown) => {
+      unsettled = `(the trace did not settle: ${(error as Error).message.split('\n').slice(0, 2).join(' ')})`;
+      return traced.receiver.trace(caller.traceId);
+    });
+  }, HOOK_TIMEOUT_MS);
   afterAll(() => traced?.stop());
 
   it("08.amqp the queued job's worker spans belong to the upload's trace, their parent the API's publish span, down to the optimizer's spans", () => {

@@ -21,10 +21,23 @@ export interface TracedService {
   stop(): Promise<void>;
 }
 
+/**
+ * How long each process may take to print its ready line. The OpenTelemetry preload costs
+ * seconds per process (about 4.6 s at a load of 5), and two test files start their services at
+ * once: the harness's default of 20 s was exceeded at loads of 6–11.
+ */
+export const STARTUP_MS = 45_000;
+/**
+ * A beforeAll's bound: the processes start one after the other (the optimizer first), each
+ * within STARTUP_MS, then an upload (≤ 21 s), the worker's job (≤ 20 s) and settling (≤ 10 s).
+ */
+export const HOOK_TIMEOUT_MS = 3 * STARTUP_MS + 60_000;
+
 /** The service with its exporters pointed at a receiver of the test's own (batches every 100 ms). */
 export async function startTraced(stack: StackInfo, options: Omit<StartServiceOptions, 'stack'>): Promise<TracedService> {
   const receiver = await startOtlpReceiver();
   const svc = await startService({
+    readyTimeoutMs: STARTUP_MS,
     ...options,
     stack,
     env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '100', ...options.env },
