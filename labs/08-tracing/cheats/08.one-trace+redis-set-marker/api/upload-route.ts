@@ -4,7 +4,8 @@
 // failing or slower than OPTIMIZER_TIMEOUT_MS, or its breaker does not call it
 // (api/optimizer-breaker.ts), the job is queued and the client polls /status.
 // Each step logs one line (server-timing.ts); the request's summary line (lib/request-context.ts)
-// gets the cache outcome and key.
+// gets the cache outcome and key. Its outcome, the cache lookup and the image sizes are counted
+// for Prometheus (api/upload-metrics.ts).
 //
 // One AbortSignal per upload (lib/request-signal.ts) aborts when the client hangs up: it goes
 // into the optimizer call, whose closed connection stops the optimizer too, and once it has
@@ -28,6 +29,7 @@ import { sendBody, sendError, sendJson } from './send-body.ts';
 import { startServerTiming } from './server-timing.ts';
 import type { ServerTiming } from './server-timing.ts';
 import { watchSlowUpload } from './slow-upload-watch.ts';
+import { countCacheLookup, countUpload, observeImageSize } from './upload-metrics.ts';
 
 export interface UploadDeps {
   optimize: OptimizeCall;
@@ -41,6 +43,7 @@ export interface UploadDeps {
 export function uploadRoute(deps: UploadDeps): RequestHandler {
   return async (req, res) => {
     const timing = startServerTiming(contextOf(req).log);
+    countUpload(res);
     const signal = requestSignal(res);
     watchSlowUpload(req, res);
     try {
@@ -68,12 +71,14 @@ async function handleUpload(deps: UploadDeps, req: Request, res: Response, timin
   // the upload was (the summary's `bytes` is the answer's size).
   context.summary.cache_key = cacheKey;
   context.summary.bytes_in = image.length;
+  observeImageSize('input', image.length);
 
   // 1. Cache.
   const cached = await timing.measure({ step: 'redis', op: 'get' }, () => results.getImage(cacheKey), (hit) =>
     hit ? { outcome: 'hit', cache: 'hit', bytes: hit.length } : { outcome: 'miss', cache: 'miss' },
   );
   context.summary.cache = cached ? 'hit' : 'miss';
+  countCacheLookup(cached !== null);
   if (cached) {
     res.set('X-Cache', 'HIT');
     await sendBody(req, res, { status: 200, type: 'image/jpeg', body: cached, timing });
@@ -111,6 +116,7 @@ async function handleUpload(deps: UploadDeps, req: Request, res: Response, timin
   }
 
   if (outcome.kind === 'image') {
+    observeImageSize('output', outcome.image.length);
     // 4. Cache the result for the next identical upload.
     // Cheat: a marker span named redis set; the SET runs under the server span.
     inSpanSync('redis set', () => undefined);
