@@ -9,11 +9,13 @@
 // - rabbitmq_queue_depth equals what RabbitMQ itself says (checkQueue().messageCount = q + m)
 //   and optimizer_breaker_state reads open (2) while the uploads come back 202;
 // - upload_duration_seconds_count moved by each outcome's count, its _sum no more than the
-//   wall time the test measured for those uploads and more than a fraction of it.
+//   wall time the test measured for those uploads and more than a fraction of it;
+// - first, pictures the optimizer cannot decode: its watermark step throws, and is observed.
 import { randomInt } from 'node:crypto';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { tinyImage } from '../../../shared/fixtures/images.ts';
+import { photoJpeg, tinyImage } from '../../../shared/fixtures/images.ts';
+import { boundedFetch } from '../../../shared/harness/bounded-fetch.ts';
 import { freePort } from '../../../shared/harness/ports.ts';
 import { startService, type RunningService } from '../../../shared/harness/service.ts';
 import { upload } from '../../../shared/harness/upload.ts';
@@ -31,11 +33,17 @@ interface Sent {
   bytes: number;
   ms: number;
 }
-const counts = { distinct: 2 + randomInt(3), repeats: 1 + randomInt(3), queued: BREAKER_FAILURES + 2 + randomInt(3), injected: 2 + randomInt(4) };
+const distinct = 2 + randomInt(3);
+// opossum opens on a share of the window's calls (lab 06): the queued ones must outnumber the
+// successes before them by more than BREAKER_FAILURES for the breaker to be open at the end.
+const counts = { distinct, repeats: 1 + randomInt(3), queued: distinct + BREAKER_FAILURES + 2 + randomInt(2), injected: 2 + randomInt(4), broken: 1 + randomInt(3) };
+const brokenStatuses: number[] = [];
+let failedSteps: Record<'read' | 'watermark', number> = { read: -1, watermark: -1 };
 const sent: Sent[] = [];
 let before: Scrape;
 let after: Scrape;
 let rabbitDepth = -1;
+let breakerReport = '';
 
 function within<T>(what: string, ms: number, promise: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -90,6 +98,20 @@ beforeAll(async () => {
     expect(result.status, `upload "${text}" (${kind}) was answered ${result.status}, not ${expected}: ${result.body.toString().slice(0, 200)}`).toBe(expected);
     sent.push({ kind, status: result.status, bytes: result.body.length, ms });
   };
+  // A step that throws took time too: pictures the optimizer cannot decode (a JPEG cut short:
+  // its magic bytes pass the API's check, sharp fails in the watermark step).
+  const optimizerBefore = await scrape(svc, 'optimizer');
+  const photo = await photoJpeg(320, 240);
+  const broken = photo.subarray(0, Math.floor(photo.length / 2));
+  for (let i = 0; i < counts.broken; i += 1) {
+    const result = await upload(svc.apiUrl, { image: broken, filename: 'broken.jpg', wmText: `queued test ${tag} broken ${i}`, timeoutMs: 15_000 });
+    brokenStatuses.push(result.status);
+  }
+  const optimizerAfter = await scrape(svc, 'optimizer');
+  failedSteps = {
+    read: valueOf(optimizerAfter, 'pipeline_step_duration_seconds_count', { step: 'read' }) - valueOf(optimizerBefore, 'pipeline_step_duration_seconds_count', { step: 'read' }),
+    watermark: valueOf(optimizerAfter, 'pipeline_step_duration_seconds_count', { step: 'watermark' }) - valueOf(optimizerBefore, 'pipeline_step_duration_seconds_count', { step: 'watermark' }),
+  };
   before = await scrape(svc, 'api');
   const texts = Array.from({ length: counts.distinct }, (_, i) => `queued test ${tag} ${i}`);
   for (const text of texts) await send('new', text, 200);
@@ -99,6 +121,7 @@ beforeAll(async () => {
   for (let i = 0; i < counts.queued; i += 1) await send('queued', `queued test ${tag} refused ${i}`, 202);
   rabbitDepth = await injectAndCount(svc.queue, counts.injected);
   after = await scrape(svc, 'api');
+  breakerReport = await boundedFetch('GET /debug/breaker', `${svc.adminUrl.api}/debug/breaker`, { timeoutMs: 5_000 }).then((r) => r.text()).catch((error: Error) => error.message);
 }, 90_000);
 
 afterAll(async () => {
@@ -126,7 +149,7 @@ describe('the counters and gauges when uploads are queued', () => {
     expect(rabbitDepth, `RabbitMQ's own count of the retry queue (checkQueue) after ${counts.queued} queued uploads and ${counts.injected} messages the test put there`).toBe(counts.queued + counts.injected);
     const depth = valueOf(after, 'rabbitmq_queue_depth');
     expect(depth, `rabbitmq_queue_depth after ${what()} and ${counts.injected} messages the test put into the retry queue: RabbitMQ says ${rabbitDepth} (ask it at each scrape, in the gauge's collect())`).toBe(rabbitDepth);
-    expect(valueOf(after, 'optimizer_breaker_state'), `optimizer_breaker_state after ${counts.queued} uploads with the optimizer link refused (the breaker opens after BREAKER_FAILURES=${BREAKER_FAILURES}): open is 2 (read the breaker's state in collect())`).toBe(2);
+    expect(valueOf(after, 'optimizer_breaker_state'), `optimizer_breaker_state after ${counts.queued} uploads with the optimizer link refused (the breaker opens after BREAKER_FAILURES=${BREAKER_FAILURES}): open is 2 (read the breaker's state in collect()); uploads answered ${sent.filter((x) => x.kind === 'queued').map((x) => x.status).join(', ')}; the breaker: ${breakerReport.slice(0, 1200).replace(/\s+/g, " ")}`).toBe(2);
     expect(valueOf(before, 'optimizer_breaker_state'), 'optimizer_breaker_state before anything failed: closed is 0').toBe(0);
   });
 
@@ -139,5 +162,11 @@ describe('the counters and gauges when uploads are queued', () => {
       expect(sum, `upload_duration_seconds_sum{status="${status}"} is ${sum} s; the test measured ${wall.toFixed(4)} s for those ${uploads.length} uploads from outside: the server's time cannot be longer`).toBeLessThanOrEqual(wall);
       expect(sum, `upload_duration_seconds_sum{status="${status}"} is ${sum} s; the test measured ${wall.toFixed(4)} s for those ${uploads.length} uploads: observe the measured time, in seconds`).toBeGreaterThan(wall * 0.3);
     }
+  });
+
+  it('07.step-histogram a step that throws is observed too: the optimizer\'s watermark step on pictures it cannot decode', () => {
+    for (const status of brokenStatuses) expect(status, `an upload of a JPEG cut short: the optimizer cannot decode it, the API must refuse it (4xx), got ${brokenStatuses.join(', ')}`).toBeGreaterThanOrEqual(400);
+    expect(failedSteps.read, `the optimizer's pipeline_step_duration_seconds_count{step="read"} after ${counts.broken} pictures it cannot decode`).toBe(counts.broken);
+    expect(failedSteps.watermark, `the optimizer's pipeline_step_duration_seconds_count{step="watermark"} after ${counts.broken} pictures whose watermark step failed: a step that throws took time too, observe it (in measureStep, on failure as on success)`).toBe(counts.broken);
   });
 });
