@@ -10,7 +10,9 @@
 //   and optimizer_breaker_state reads open (2) while the uploads come back 202;
 // - upload_duration_seconds_count moved by each outcome's count, its _sum no more than the
 //   wall time the test measured for those uploads and more than a fraction of it;
-// - first, pictures the optimizer cannot decode: its watermark step throws, and is observed.
+// - first, pictures the optimizer cannot decode: its watermark step throws, and is observed;
+// - the API's Redis link goes through Toxiproxy too, with a latency toxic for the whole round:
+//   the redis step's sum must hold that latency for every call it counted.
 import { randomInt } from 'node:crypto';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -19,13 +21,15 @@ import { boundedFetch } from '../../../shared/harness/bounded-fetch.ts';
 import { freePort } from '../../../shared/harness/ports.ts';
 import { startService, type RunningService } from '../../../shared/harness/service.ts';
 import { upload } from '../../../shared/harness/upload.ts';
-import { createProxyTo, deleteProxy, setProxyEnabled, type CreatedProxy } from '../../../shared/stack/toxiproxy.ts';
+import { addToxic, createProxy, createProxyTo, deleteProxy, setProxyEnabled, type CreatedProxy } from '../../../shared/stack/toxiproxy.ts';
 import { scrape, valueOf, type Scrape } from './metrics-helpers.ts';
 
 const stack = inject('stack');
 const BREAKER_FAILURES = 2;
 let svc: RunningService | undefined;
 let proxy: CreatedProxy | undefined;
+let redisProxy: CreatedProxy | undefined;
+const REDIS_LATENCY_MS = 20;
 
 interface Sent {
   kind: 'new' | 'repeat' | 'queued';
@@ -82,12 +86,16 @@ beforeAll(async () => {
   if (stack.provider !== 'native') expect.fail('this test proxies a process on this machine: Toxiproxy must run natively (STACK_PROVIDER=native)');
   const optimizerPort = await freePort();
   proxy = await createProxyTo(stack.toxiproxy, `lab07-queued-${Math.random().toString(36).slice(2, 8)}`, `127.0.0.1:${optimizerPort}`);
+  redisProxy = await createProxy(stack.toxiproxy, `lab07-queued-redis-${Math.random().toString(36).slice(2, 8)}`, 'redis');
+  const redisUrl = new URL(stack.redis.url);
+  redisUrl.hostname = redisProxy.host;
+  redisUrl.port = String(redisProxy.port);
   svc = await startService({
     tree: inject('tree'),
     stack,
     processes: ['api', 'optimizer'],
     ports: { optimizer: optimizerPort },
-    envFor: { api: { OPTIMIZER_URL: `http://${proxy.host}:${proxy.port}`, BREAKER_FAILURES: String(BREAKER_FAILURES), BREAKER_RESET_MS: '60000' } },
+    envFor: { api: { REDIS_URL: redisUrl.toString().replace(/\/$/, ''), OPTIMIZER_URL: `http://${proxy.host}:${proxy.port}`, BREAKER_FAILURES: String(BREAKER_FAILURES), BREAKER_RESET_MS: '60000' } },
   });
   const image = await tinyImage();
   const tag = Math.random().toString(36).slice(2, 8);
@@ -113,6 +121,8 @@ beforeAll(async () => {
     watermark: valueOf(optimizerAfter, 'pipeline_step_duration_seconds_count', { step: 'watermark' }) - valueOf(optimizerBefore, 'pipeline_step_duration_seconds_count', { step: 'watermark' }),
   };
   before = await scrape(svc, 'api');
+  // Every Redis answer to the API now takes REDIS_LATENCY_MS more (Toxiproxy, outside the API's code).
+  await addToxic(stack.toxiproxy, redisProxy.name, { name: 'latency', type: 'latency', stream: 'downstream', attributes: { latency: REDIS_LATENCY_MS, jitter: 0 } });
   const texts = Array.from({ length: counts.distinct }, (_, i) => `queued test ${tag} ${i}`);
   for (const text of texts) await send('new', text, 200);
   for (let i = 0; i < counts.repeats; i += 1) await send('repeat', texts[i % texts.length]!, 200);
@@ -128,6 +138,7 @@ afterAll(async () => {
   await svc?.stopAll();
   if (svc) await purge(svc.queue).catch(() => {});
   if (proxy && stack.toxiproxy) await deleteProxy(stack.toxiproxy, proxy.name).catch(() => {});
+  if (redisProxy && stack.toxiproxy) await deleteProxy(stack.toxiproxy, redisProxy.name).catch(() => {});
 });
 
 function delta(name: string, labels: Record<string, string> = {}): number {
@@ -168,5 +179,13 @@ describe('the counters and gauges when uploads are queued', () => {
     for (const status of brokenStatuses) expect(status, `an upload of a JPEG cut short: the optimizer cannot decode it, the API must refuse it (4xx), got ${brokenStatuses.join(', ')}`).toBeGreaterThanOrEqual(400);
     expect(failedSteps.read, `the optimizer's pipeline_step_duration_seconds_count{step="read"} after ${counts.broken} pictures it cannot decode`).toBe(counts.broken);
     expect(failedSteps.watermark, `the optimizer's pipeline_step_duration_seconds_count{step="watermark"} after ${counts.broken} pictures whose watermark step failed: a step that throws took time too, observe it (in measureStep, on failure as on success)`).toBe(counts.broken);
+  });
+
+  it(`07.step-histogram the redis step's observations hold the ${REDIS_LATENCY_MS} ms Toxiproxy adds to each Redis answer`, () => {
+    const calls = delta('pipeline_step_duration_seconds_count', { step: 'redis' });
+    const sum = delta('pipeline_step_duration_seconds_sum', { step: 'redis' });
+    expect(calls, `pipeline_step_duration_seconds_count{step="redis"} after ${what()}: at least one Redis lookup per upload`).toBeGreaterThanOrEqual(counts.distinct + counts.repeats + counts.queued);
+    expect(sum, `pipeline_step_duration_seconds_sum{step="redis"} is ${sum} s for ${calls} Redis calls, each delayed ${REDIS_LATENCY_MS} ms by Toxiproxy: observe the measured duration, in seconds`).toBeGreaterThanOrEqual((calls * REDIS_LATENCY_MS) / 1000);
+    expect(sum, `pipeline_step_duration_seconds_sum{step="redis"} is ${sum} s for ${calls} Redis calls: no more than the uploads' wall time`).toBeLessThanOrEqual(sent.reduce((total, x) => total + x.ms, 0) / 1000);
   });
 });
