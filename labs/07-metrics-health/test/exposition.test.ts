@@ -1,7 +1,9 @@
 // 07.exposition: each process's admin port serves /metrics in Prometheus's text format, as
 // Prometheus's own linter (promtool check metrics) reads it, with the series the lesson names
 // and the right types: counters, histograms with real buckets (the image sizes' exponential),
-// gauges, and Node's default metrics. One upload first, so the histograms hold observations.
+// gauges, and Node's default metrics. One upload first, so the histograms hold observations;
+// and one scrape before it, where every uploads_total{status} must already be there at 0
+// (a series that appears with its first increment: rate() never sees that increment).
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startService, type ProcessName, type RunningService } from '../../../shared/harness/service.ts';
 import { bucketBounds, family, promtool, scrape, sendKnownUploads, type Scrape } from './metrics-helpers.ts';
@@ -9,9 +11,12 @@ import { bucketBounds, family, promtool, scrape, sendKnownUploads, type Scrape }
 const stack = inject('stack');
 let svc: RunningService;
 const scrapes = new Map<ProcessName, Scrape>();
+/** The API's /metrics before its first upload. */
+let fresh: Scrape;
 
 beforeAll(async () => {
   svc = await startService({ tree: inject('tree'), stack });
+  fresh = await scrape(svc, 'api');
   await sendKnownUploads(svc, 'exposition', { distinct: 1, repeats: 1, rejects: 1 });
   for (const name of ['api', 'optimizer', 'worker'] as const) scrapes.set(name, await scrape(svc, name));
 }, 60_000);
@@ -67,5 +72,14 @@ describe('GET /metrics on the admin ports', () => {
       expect(Math.abs(ratio - 2), `image_size_bytes's buckets (${bounds.join(', ')}) must be exponential, each twice the one before (exponentialBuckets(1024, 2, 20))`).toBeLessThan(1e-9);
     }
     expect(bounds[0], 'image_size_bytes starts at 1 KiB').toBe(1024);
+  });
+
+  it('07.exposition the API serves uploads_total{status} at 0 for every status (success, queued, rejected, error) before its first upload', () => {
+    const found = family(fresh, 'uploads_total', 'API before any upload');
+    for (const status of ['success', 'queued', 'rejected', 'error']) {
+      const sample = found.samples.find((candidate) => candidate.name === 'uploads_total' && candidate.labels.status === status);
+      expect(sample, `uploads_total{status="${status}"} is missing from /metrics before the first upload: create every label value at 0 at start-up (counter.inc({ status }, 0)), or rate() misses the first increment of each`).toBeDefined();
+      expect(sample!.value, `uploads_total{status="${status}"} before any upload`).toBe(0);
+    }
   });
 });

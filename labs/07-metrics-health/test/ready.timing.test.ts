@@ -3,8 +3,11 @@
 // `timeout` toxic with timeout 0: the connection stays open, nothing gets through) and, for
 // Redis, refused (the proxy disabled). GET /ready must answer 503 naming exactly the link that
 // was cut, after READY_CHECK_TIMEOUT_MS and not much later (tested at 300 and 1 200 ms: a
-// fixed timeout, or none, cannot pass both), and 200 again once the link is back. A *.timing
+// fixed timeout, or none, cannot pass both), and 200 again once the link is back. Then two
+// links, and all three, black-holed at once: still one timeout (checks run together, not one
+// after another), `failed` naming exactly those. A *.timing
 // file: the bounds are read against the clock.
+import { randomInt } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { get } from '../../../shared/harness/upload.ts';
 import { startService, type RunningService } from '../../../shared/harness/service.ts';
@@ -69,7 +72,7 @@ function expectNamed(answer: { status: number; body: ReadyBody }, dependency: st
 
 describe('GET /ready with one dependency link cut', () => {
   for (const timeoutMs of settings) {
-    it(`07.ready answers 503 naming the black-holed link (redis, minio, rabbitmq) after READY_CHECK_TIMEOUT_MS (${timeoutMs} ms) and within ${MARGIN_MS} ms more, names a refused Redis as fast, and 200 again once each link is back`, { timeout: 120_000 }, async () => {
+    it(`07.ready answers 503 naming the black-holed link (redis, minio, rabbitmq) after READY_CHECK_TIMEOUT_MS (${timeoutMs} ms) and within ${MARGIN_MS} ms more, names a refused Redis as fast, two and three links black-holed at once within one timeout, and 200 again once each link is back`, { timeout: 120_000 }, async () => {
       const entry: { svc?: RunningService; proxies: CreatedProxy[] } = { proxies: [] };
       started.push(entry);
       const suffix = `${timeoutMs}-${Math.random().toString(36).slice(2, 8)}`;
@@ -109,6 +112,25 @@ describe('GET /ready with one dependency link cut', () => {
         await setProxyEnabled(stack.toxiproxy, name, false);
         await setProxyEnabled(stack.toxiproxy, name, true);
         await untilReady(svc, `the ${dependency} link came back`);
+      }
+
+      // Several at once: each check has its own timeout and they run together, so two or three
+      // hung links cost the probe one timeout, not one per link.
+      const pairs = [['redis', 'rabbitmq'], ['minio', 'rabbitmq'], ['redis', 'minio']] as const;
+      for (const cutNow of [pairs[randomInt(pairs.length)]!, dependencies]) {
+        for (const dependency of cutNow) await addToxic(stack.toxiproxy, proxy[dependency]!.name, { name: 'blackhole', type: 'timeout', stream: 'upstream', attributes: { timeout: 0 } });
+        const cut = await ready(svc, cutNow.length * timeoutMs + MARGIN_MS + 3_000);
+        const what = cutNow.join(' and ');
+        expect(cut.status, `GET /ready with ${what} black-holed together: ${JSON.stringify(cut.body).slice(0, 300)}`).toBe(503);
+        expect([...(cut.body.failed ?? [])].sort(), `GET /ready's \`failed\` with ${what} black-holed together must name exactly those (got ${JSON.stringify(cut.body).slice(0, 300)})`).toEqual([...cutNow].sort());
+        expect(cut.ms, `GET /ready with ${what} black-holed together answered after ${cut.ms.toFixed(0)} ms: run the checks at once, each bounded by READY_CHECK_TIMEOUT_MS (${timeoutMs} ms); the answer within ${MARGIN_MS} ms of one timeout, not one per link`).toBeLessThanOrEqual(timeoutMs + MARGIN_MS);
+        for (const dependency of cutNow) {
+          const name = proxy[dependency]!.name;
+          await removeToxic(stack.toxiproxy, name, 'blackhole');
+          await setProxyEnabled(stack.toxiproxy, name, false);
+          await setProxyEnabled(stack.toxiproxy, name, true);
+        }
+        await untilReady(svc, `the ${what} links came back`);
       }
 
       // Refused: the proxy closes its connections and refuses new ones.
