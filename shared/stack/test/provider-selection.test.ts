@@ -67,7 +67,7 @@ describe('stack provider selection', () => {
       const error = await startStack({ provider: 'native', services: ['minio'] }).catch((e: unknown) => e);
       expect(performance.now() - t0).toBeLessThan(1_000);
       expect(error).toBeInstanceOf(StackError);
-      expect((error as Error).message).toBe(`native provider: minio not found in ${empty}; run \`npm run services:install\` (macOS: brew install redis rabbitmq minio toxiproxy)`);
+      expect((error as Error).message).toBe(`native provider: minio not found in ${empty}; run \`npm run services:install\` (macOS: brew install redis rabbitmq minio toxiproxy prometheus)`);
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }
