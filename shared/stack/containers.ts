@@ -78,7 +78,7 @@ export async function dockerAnswers(timeoutMs = ENGINE_CHECK_TIMEOUT_MS): Promis
 }
 
 /** The engine's unix socket, when testcontainers reaches it through one (not a TCP or SSH DOCKER_HOST). */
-function socketPathOf(client: ContainerRuntimeClient): string | undefined {
+export function socketPathOf(client: ContainerRuntimeClient): string | undefined {
   return (client.container.dockerode as unknown as { modem: { socketPath?: unknown } }).modem.socketPath as string | undefined;
 }
 

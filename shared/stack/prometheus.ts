@@ -6,8 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { getContainerRuntimeClient, GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import { assertBinary } from './binaries.ts';
+import { socketPathOf } from './containers.ts';
 import { removeStack, STACK_LABEL } from './engine-api.ts';
 import { freePorts } from './free-ports.ts';
 import { imagesFor } from './images.ts';
@@ -100,8 +102,7 @@ async function startNative(config: string, port: number): Promise<() => Promise<
 
 // The host's network: the admin ports listen on the host's loopback only.
 async function startContainer(config: string, port: number): Promise<() => Promise<void>> {
-  const client = await getContainerRuntimeClient();
-  const socketPath = (client.container.dockerode as unknown as { modem: { socketPath?: string } }).modem.socketPath;
+  const socketPath = socketPathOf(await getContainerRuntimeClient());
   const stackId = `${process.pid}-prometheus-${randomBytes(4).toString('hex')}`;
   if (socketPath) trackStack(stackId, socketPath);
   const image = imagesFor().prometheus;
@@ -160,7 +161,7 @@ function client(url: string, targets: readonly ScrapeTarget[], stop: () => Promi
           return [`${target.address}: ${seen ? `${seen.health}${seen.lastError ? ` (${seen.lastError})` : ''}` : 'not a target'}`];
         });
         if (down.length === 0) return;
-        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+        await sleep(POLL_MS);
       }
       throw new StackError(`Prometheus at ${url} did not scrape every target within ${timeoutMs / 1000} s: ${down.join('; ')}`);
     },
