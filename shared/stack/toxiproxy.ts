@@ -44,6 +44,14 @@ async function call(...args: Parameters<typeof api>): Promise<void> {
   await (await api(...args)).body?.cancel();
 }
 
+/** `url` (a stack service's, credentials and path kept) with its host and port replaced by the proxy's. */
+export function proxiedUrl(url: string, proxy: CreatedProxy): string {
+  const parsed = new URL(url);
+  parsed.hostname = proxy.host;
+  parsed.port = String(proxy.port);
+  return parsed.toString().replace(/\/$/, '');
+}
+
 function portOf(address: string): number {
   return Number(address.slice(address.lastIndexOf(':') + 1));
 }

@@ -9,32 +9,15 @@ import { request } from 'node:http';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { get } from '../../../shared/harness/upload.ts';
 import { startService, type RunningService } from '../../../shared/harness/service.ts';
-import { addToxic, createProxy, deleteProxy, removeToxic, setProxyEnabled, type CreatedProxy } from '../../../shared/stack/toxiproxy.ts';
+import { addToxic, createProxy, deleteProxy, proxiedUrl, removeToxic, setProxyEnabled, type CreatedProxy } from '../../../shared/stack/toxiproxy.ts';
 import type { ProxiedService } from '../../../shared/stack/types.ts';
-import { sleep, tail } from './metrics-helpers.ts';
+import { sleep, tail, untilReady } from './metrics-helpers.ts';
 
 const stack = inject('stack');
 const CHECK_TIMEOUT_MS = 2_000;
 /** How soon after SIGTERM the admin port's /ready must say "draining" (the signal's delivery and one probe, on a busy machine). */
 const DRAIN_READY_MS = 500;
 const dependencies = ['redis', 'minio', 'rabbitmq'] as const satisfies readonly ProxiedService[];
-
-/** The service URL with its host and port replaced by the proxy's (credentials kept). */
-function through(url: string, proxy: CreatedProxy): string {
-  const parsed = new URL(url);
-  parsed.hostname = proxy.host;
-  parsed.port = String(proxy.port);
-  return parsed.toString().replace(/\/$/, '');
-}
-
-async function untilReady(svc: RunningService, what: string): Promise<void> {
-  let last: { status: number; body: string } | undefined;
-  for (const deadline = performance.now() + 20_000; performance.now() < deadline; await sleep(250)) {
-    last = await timedGet(`${svc.apiUrl}/ready`, CHECK_TIMEOUT_MS + 5_000);
-    if (last.status === 200) return;
-  }
-  expect.fail(`GET /ready was still ${last?.status} ${last?.body.slice(0, 200)} 20 s after ${what}. API's last lines:\n${tail(svc, 'api')}`);
-}
 
 const services: RunningService[] = [];
 const proxies: CreatedProxy[] = [];
@@ -62,9 +45,9 @@ describe('GET /health while a dependency is down', () => {
       stack,
       processes: ['api'],
       env: {
-        REDIS_URL: through(stack.redis.url, proxy.redis!),
-        S3_ENDPOINT: through(stack.minio.endpoint, proxy.minio!),
-        AMQP_URL: through(stack.rabbitmq.url, proxy.rabbitmq!),
+        REDIS_URL: proxiedUrl(stack.redis.url, proxy.redis!),
+        S3_ENDPOINT: proxiedUrl(stack.minio.endpoint, proxy.minio!),
+        AMQP_URL: proxiedUrl(stack.rabbitmq.url, proxy.rabbitmq!),
         READY_CHECK_TIMEOUT_MS: String(CHECK_TIMEOUT_MS),
       },
     });

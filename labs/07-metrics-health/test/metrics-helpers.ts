@@ -3,14 +3,15 @@
 // with what the harness knows of each outcome, and Redis read directly (the results the API
 // cached, under the test's own key prefix).
 import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { expect } from 'vitest';
 import { notAnImage, tinyImage } from '../../../shared/fixtures/images.ts';
 import { boundedFetch, boundedBody } from '../../../shared/harness/bounded-fetch.ts';
 import type { ProcessName, RunningService } from '../../../shared/harness/service.ts';
-import { serverTiming, upload, type UploadResult } from '../../../shared/harness/upload.ts';
+import { get, serverTiming, upload, type UploadResult } from '../../../shared/harness/upload.ts';
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export { sleep };
 
 export interface Sample {
   name: string;
@@ -217,4 +218,15 @@ export async function cachedResults(redisUrl: string, prefix: string): Promise<n
 /** The last lines a process wrote, for failure messages. */
 export function tail(svc: RunningService, name: ProcessName, lines = 15): string {
   return svc.logs(name).trim().split('\n').slice(-lines).join('\n');
+}
+
+/** Polls the API's /ready until it answers 200 again (20 s at most): a link that came back must not need a restart. */
+export async function untilReady(svc: RunningService, what: string): Promise<void> {
+  let last = '';
+  for (const deadline = performance.now() + 20_000; performance.now() < deadline; await sleep(250)) {
+    const answer = await get(`${svc.apiUrl}/ready`, undefined, 10_000).catch((error: Error) => ({ status: 0, body: Buffer.from(error.message) }));
+    if (answer.status === 200) return;
+    last = `${answer.status} ${answer.body.toString().slice(0, 200)}`;
+  }
+  expect.fail(`GET /ready was still ${last} 20 s after ${what}: it must answer 200 again once the link is back, without a restart. API's last lines:\n${tail(svc, 'api')}`);
 }

@@ -11,9 +11,9 @@ import { randomInt } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { get } from '../../../shared/harness/upload.ts';
 import { startService, type RunningService } from '../../../shared/harness/service.ts';
-import { addToxic, createProxy, deleteProxy, removeToxic, setProxyEnabled, type CreatedProxy } from '../../../shared/stack/toxiproxy.ts';
+import { addToxic, createProxy, deleteProxy, proxiedUrl, removeToxic, setProxyEnabled, type CreatedProxy } from '../../../shared/stack/toxiproxy.ts';
 import type { ProxiedService } from '../../../shared/stack/types.ts';
-import { sleep, tail } from './metrics-helpers.ts';
+import { untilReady } from './metrics-helpers.ts';
 
 const stack = inject('stack');
 const settings = [300, 1200];
@@ -33,14 +33,6 @@ afterAll(async () => {
   await Promise.all(started.flatMap(({ proxies }) => proxies.map((proxy) => deleteProxy(stack.toxiproxy, proxy.name).catch(() => {}))));
 });
 
-/** The service URL with its host and port replaced by the proxy's (credentials kept). */
-function through(url: string, proxy: CreatedProxy): string {
-  const parsed = new URL(url);
-  parsed.hostname = proxy.host;
-  parsed.port = String(proxy.port);
-  return parsed.toString().replace(/\/$/, '');
-}
-
 async function ready(svc: RunningService, timeoutMs: number): Promise<{ status: number; body: ReadyBody; ms: number }> {
   const sentAt = performance.now();
   const answer = await get(`${svc.apiUrl}/ready`, undefined, timeoutMs).catch((error: Error) =>
@@ -54,15 +46,6 @@ async function ready(svc: RunningService, timeoutMs: number): Promise<{ status: 
     expect.fail(`GET /ready answered ${answer.status} with a body that is not JSON: ${answer.body.toString().slice(0, 160)}`);
   }
   return { status: answer.status, body, ms };
-}
-
-async function untilReady(svc: RunningService, what: string): Promise<void> {
-  let last: { status: number; body: ReadyBody } | undefined;
-  for (const deadline = performance.now() + 20_000; performance.now() < deadline; await sleep(250)) {
-    last = await ready(svc, 10_000);
-    if (last.status === 200) return;
-  }
-  expect.fail(`GET /ready was still ${last?.status} ${JSON.stringify(last?.body)} 20 s after ${what}: it must answer 200 again once the link is back, without a restart. API's last lines:\n${tail(svc, 'api')}`);
 }
 
 function expectNamed(answer: { status: number; body: ReadyBody }, dependency: string, how: string): void {
@@ -86,9 +69,9 @@ describe('GET /ready with one dependency link cut', () => {
         stack,
         processes: ['api'],
         env: {
-          REDIS_URL: through(stack.redis.url, proxy.redis!),
-          S3_ENDPOINT: through(stack.minio.endpoint, proxy.minio!),
-          AMQP_URL: through(stack.rabbitmq.url, proxy.rabbitmq!),
+          REDIS_URL: proxiedUrl(stack.redis.url, proxy.redis!),
+          S3_ENDPOINT: proxiedUrl(stack.minio.endpoint, proxy.minio!),
+          AMQP_URL: proxiedUrl(stack.rabbitmq.url, proxy.rabbitmq!),
           READY_CHECK_TIMEOUT_MS: String(timeoutMs),
         },
       });

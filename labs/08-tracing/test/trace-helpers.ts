@@ -4,6 +4,7 @@
 // balancer would send it: the test knows the trace id and the caller's span id before the
 // service sees the request, so a trace the service starts on its own cannot pass for it.
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { photoJpeg } from '../../../shared/fixtures/images.ts';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../../shared/harness/otlp-receiver.ts';
 import { startService, type RunningService, type StartServiceOptions } from '../../../shared/harness/service.ts';
@@ -75,8 +76,6 @@ export function newCaller(what: string): Caller {
 export async function freshPicture(): Promise<Buffer> {
   return photoJpeg(640 + Math.floor(Math.random() * 400), 480 + Math.floor(Math.random() * 300));
 }
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Waits until `ready` holds for the trace's spans and no new span arrived for 300 ms (the
