@@ -64,6 +64,8 @@ export interface ReceiverOptions {
   host?: string;
   /** Append every decoded span to this file, one JSON object per line (bigints as strings). */
   file?: string;
+  /** false: a sink that answers 200 and keeps nothing (no decoding, no memory): see spanSink(). */
+  keep?: boolean;
 }
 
 const maxBody = 32 * 1024 * 1024;
@@ -76,6 +78,7 @@ export async function startOtlpReceiver(options: ReceiverOptions = {}): Promise<
   const server: Server = createServer((req, res) => {
     void (async () => {
       const body = await readBody(req).catch(() => undefined);
+      if (options.keep === false) return reply(res, body ? 200 : 413, {});
       const contentType = String(req.headers['content-type'] ?? '');
       const record: ReceivedRequest = { path: req.url ?? '', contentType, userAgent: String(req.headers['user-agent'] ?? ''), bytes: body?.length ?? 0, spans: 0, at: Date.now() };
       requests.push(record);
@@ -98,6 +101,7 @@ export async function startOtlpReceiver(options: ReceiverOptions = {}): Promise<
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
   });
+  if (options.keep === false) server.unref();
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
@@ -204,4 +208,17 @@ export function parseSpanLines(text: string): ReceivedSpan[] {
       const span = JSON.parse(line) as Omit<ReceivedSpan, 'startNs' | 'endNs'> & { startNs: string; endNs: string };
       return { ...span, startNs: BigInt(span.startNs), endNs: BigInt(span.endNs) };
     });
+}
+
+let sink: Promise<OtlpReceiver> | undefined;
+
+/**
+ * One receiver per test process that takes every span and keeps none: where the harness points
+ * a traced service (lab 08 on) whose test does not read its spans. Without it each export is
+ * refused, and the exporter's retries leave timers behind (lab 04's leak test counts them) and
+ * spend CPU, which production, with a collector, would not.
+ */
+export function spanSink(): Promise<OtlpReceiver> {
+  sink ??= startOtlpReceiver({ keep: false });
+  return sink;
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { StackInfo } from '../stack/types.ts';
+import { spanSink } from './otlp-receiver.ts';
 import { freePort } from './ports.ts';
 import type { ProbeExit } from './process-probe.ts';
 
@@ -181,6 +182,7 @@ async function startOnce(options: StartServiceOptions): Promise<RunningService> 
   };
   const children = new Map<ProcessName, ChildProcess>();
   const treeImports = treePreload(tree);
+  if (treeImports.length > 0 && !env.OTEL_EXPORTER_OTLP_ENDPOINT) env.OTEL_EXPORTER_OTLP_ENDPOINT = (await spanSink()).endpoint;
   const output = new Map<ProcessName, string[]>();
 
   function start(name: ProcessName): Promise<void> {

@@ -1,10 +1,11 @@
 // The receiver lab 08's tests and npm start rely on: it decodes OTLP/HTTP JSON as the JS
-// exporter writes it, refuses what it cannot decode, and the trace tree shows broken links.
+// exporter writes it, refuses what it cannot decode, and the trace tree shows broken links; and
+// the sink the harness points other tests' traced services at.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseSpanLines, startOtlpReceiver } from '../otlp-receiver.ts';
+import { parseSpanLines, spanSink, startOtlpReceiver } from '../otlp-receiver.ts';
 import { formatTrace, tracesWithAttribute } from '../trace-tree.ts';
 
 const traceId = 'ab'.repeat(16);
@@ -54,5 +55,13 @@ describe('the OTLP/HTTP receiver', () => {
     } finally {
       await receiver.close();
     }
+  });
+
+  it('spanSink() is one receiver per process that answers every export 200 and keeps nothing', async () => {
+    const sink = await spanSink();
+    expect(await spanSink(), 'the same sink each time').toBe(sink);
+    const answer = await fetch(`${sink.endpoint}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(5_000) });
+    expect(answer.status).toBe(200);
+    expect([sink.spans().length, sink.requests().length]).toEqual([0, 0]);
   });
 });
