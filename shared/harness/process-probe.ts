@@ -3,7 +3,7 @@
 // loopback port the harness chose (NWS_PROBE_PORT):
 //   GET /resources  what keeps the event loop alive, by kind (process.getActiveResourcesInfo())
 //   GET /heap       Timeout and ServerResponse objects in the heap, after a full GC each
-//   GET /memory     the heap's used bytes after a full GC, and the resident set size
+//   GET /memory     the heap's used bytes after a full GC, the memory outside it (Buffers, ArrayBuffers), and the resident set size
 //   GET /http-requests  with NWS_PROBE_HTTP_REQUESTS=1, every HTTP request the process's servers received
 // and at exit it writes to NWS_PROBE_EXIT_FILE the outgoing TCP connections still open then
 // (a client the process never closed). Its own listener is unref()ed: it never keeps the
@@ -29,6 +29,10 @@ export interface ProbeHeap {
 /** GET /memory: the heap's used bytes after a full GC (what the process still holds), and the RSS. */
 export interface ProbeMemory {
   heapUsed: number;
+  /** Memory V8 accounts for outside its heap: every ArrayBuffer's bytes (a Buffer over 4 KiB lives there), and more. */
+  external: number;
+  /** The part of `external` held by ArrayBuffers and SharedArrayBuffers (a resizable one counts in `external` only). */
+  arrayBuffers: number;
   rss: number;
 }
 
@@ -71,8 +75,8 @@ function heap(): ProbeHeap {
 function memory(): ProbeMemory {
   // queryObjects runs a full GC before it walks the heap: what is left is what is held.
   countObjects(Object, { format: 'count' });
-  const { heapUsed, rss } = memoryUsage();
-  return { heapUsed, rss };
+  const { heapUsed, external, arrayBuffers, rss } = memoryUsage();
+  return { heapUsed, external, arrayBuffers, rss };
 }
 
 // Every request an HTTP server of the process receives, seen by Node's own http module
