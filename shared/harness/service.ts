@@ -31,7 +31,7 @@ export interface StartServiceOptions {
   envFor?: Partial<Record<ProcessName, Record<string, string>>>;
   /** Built web page folder the API serves. */
   webDir?: string;
-  /** How long a process may take to print its ready line. */
+  /** How long a process may take to print its ready line (45 s: at a load of 10 on 2 cores, 20 s was measured too short). */
   readyTimeoutMs?: number;
   /** Fixed ports (npm start wants a stable URL); random free ports otherwise. */
   ports?: { api?: number; optimizer?: number };
@@ -143,7 +143,7 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
 }
 
 async function startOnce(options: StartServiceOptions): Promise<RunningService> {
-  const { tree, stack, processes = ['api', 'optimizer', 'worker'], readyTimeoutMs = 20_000 } = options;
+  const { tree, stack, processes = ['api', 'optimizer', 'worker'], readyTimeoutMs = 45_000 } = options;
   for (const name of processes) {
     if (!existsSync(join(tree, ENTRY[name]))) throw new Error(`${tree} has no ${ENTRY[name]}: is it a service tree?`);
   }
