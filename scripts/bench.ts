@@ -87,7 +87,8 @@ async function main(): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'nws-bench-'));
   const children: ReturnType<typeof spawn>[] = [];
   try {
-    const service = await startService({ tree, stack, processes: ['api', 'optimizer'] });
+    // Tracing as shipped (every request; the harness samples 1 % for tests that read no spans).
+    const service = await startService({ tree, stack, processes: ['api', 'optimizer'], env: { OTEL_TRACES_SAMPLER: 'parentbased_always_on' } });
     console.log(`  service up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const photo = await photoJpeg();
 
