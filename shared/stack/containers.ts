@@ -82,7 +82,22 @@ export function socketPathOf(client: ContainerRuntimeClient): string | undefined
   return (client.container.dockerode as unknown as { modem: { socketPath?: unknown } }).modem.socketPath as string | undefined;
 }
 
+/**
+ * Starts the stack; when the engine lost a host port it had been given to another process in
+ * the meantime ("address already in use"), starts it again on fresh ports, as startService does.
+ */
 export async function startContainers<S extends ServiceName>(services: readonly S[], onProgress: (line: string) => void): Promise<Stack<S>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startContainersOnce(services, onProgress);
+    } catch (error) {
+      if (attempt >= 3 || !/address already in use/.test((error as Error).message)) throw error;
+      onProgress(`a host port was taken meanwhile; starting again (attempt ${attempt + 1})`);
+    }
+  }
+}
+
+async function startContainersOnce<S extends ServiceName>(services: readonly S[], onProgress: (line: string) => void): Promise<Stack<S>> {
   if (!(await dockerAnswers())) {
     throw new StackError('containers provider: no Docker engine answers (testcontainers found no working container runtime); start Docker, or set STACK_PROVIDER=native');
   }
