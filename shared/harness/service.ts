@@ -161,6 +161,12 @@ async function startOnce(options: StartServiceOptions): Promise<RunningService> 
   const probePort = { api: probePorts[0]!, optimizer: probePorts[1]!, worker: probePorts[2]! };
   const probeDir = options.probe ? mkdtempSync(join(tmpdir(), 'nws-probe-')) : '';
   const exitFile = (name: ProcessName) => join(probeDir, `${name}-exit.json`);
+  const treeImports = treePreload(tree);
+  // A traced tree (lab 08 on) whose test reads no spans: they go to a sink, and one trace in a
+  // hundred is recorded (head sampling, as lab 08's lesson does in production), so a test about
+  // something else does not pay for tracing every request on a 2-core machine. Lab 08's tests
+  // set the endpoint, and so keep tracing everything, as shipped.
+  const tracing = treeImports.length > 0 && !options.env?.OTEL_EXPORTER_OTLP_ENDPOINT ? { OTEL_EXPORTER_OTLP_ENDPOINT: (await spanSink()).endpoint, ...SPAN_SAMPLING } : {};
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '',
@@ -181,17 +187,10 @@ async function startOnce(options: StartServiceOptions): Promise<RunningService> 
     ...(options.webDir ? { WEB_DIR: options.webDir } : {}),
     // Older labs' config loaders drop variables they do not know (lib/env.ts parses a z.object).
     ...(options.testBudget === false ? {} : TEST_BUDGET),
+    ...tracing,
     ...options.env,
   };
   const children = new Map<ProcessName, ChildProcess>();
-  const treeImports = treePreload(tree);
-  // A traced tree (lab 08 on) whose test reads no spans: they go to a sink, and one trace in a
-  // hundred is recorded (head sampling, as lab 08's lesson does in production), so a test about
-  // something else does not pay for tracing every request on a 2-core machine. Lab 08's tests
-  // set the endpoint, and so keep tracing everything, as shipped.
-  if (treeImports.length > 0 && !env.OTEL_EXPORTER_OTLP_ENDPOINT) {
-    Object.assign(env, { OTEL_EXPORTER_OTLP_ENDPOINT: (await spanSink()).endpoint, ...SPAN_SAMPLING }, options.env);
-  }
   const output = new Map<ProcessName, string[]>();
 
   function start(name: ProcessName): Promise<void> {
