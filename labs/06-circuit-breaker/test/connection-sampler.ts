@@ -27,15 +27,16 @@ function socketInodes(pid: number): Set<string> {
 }
 
 /** Local ports of `pid`'s open TCP connections to `remotePort` on this machine. */
-export function connectionsTo(pid: number, remotePort: number): string[] {
+export function connectionsTo(pid: number, remotePort: number): Set<string> {
   const inodes = socketInodes(pid);
-  const found: string[] = [];
+  // A set: the kernel's table is not read atomically, and a socket can show twice in one read.
+  const found = new Set<string>();
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
     for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
       const fields = line.trim().split(/\s+/);
       const [local, remote, state, inode] = [fields[1], fields[2], fields[3], fields[9]];
       if (!local || !remote || !state || !inode || !OPEN_STATES.has(state) || !inodes.has(inode)) continue;
-      if (parseInt(remote.split(':')[1]!, 16) === remotePort) found.push(String(parseInt(local.split(':')[1]!, 16)));
+      if (parseInt(remote.split(':')[1]!, 16) === remotePort) found.add(String(parseInt(local.split(':')[1]!, 16)));
     }
   }
   return found;
@@ -88,7 +89,7 @@ if (!isMainThread && parentPort) {
   const take = () => {
     const open = connectionsTo(pid, remotePort);
     samples++;
-    maxOpen = Math.max(maxOpen, open.length);
+    maxOpen = Math.max(maxOpen, open.size);
     for (const local of open) seen.add(local);
   };
   take();

@@ -42,11 +42,16 @@ export function startServerTiming(log: Logger): ServerTiming {
     async measure(name, work, report) {
       let ran: StepReport | undefined;
       const started = performance.now();
+      const add = (ms: number) => durations.set(name.step, (durations.get(name.step) ?? 0) + ms);
       try {
-        const { value } = await measureStep(log, name, work, (result) => (ran = report(result)));
+        // The header carries the duration the step's line logged, so the two never disagree.
+        const { value, durationMs } = await measureStep(log, name, work, (result) => (ran = report(result)));
+        add(durationMs);
         return value;
+      } catch (error) {
+        add(performance.now() - started);
+        throw error;
       } finally {
-        durations.set(name.step, (durations.get(name.step) ?? 0) + performance.now() - started);
         describeOnce(name.step, ran ?? { outcome: 'failed' });
       }
     },
