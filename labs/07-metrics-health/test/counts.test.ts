@@ -81,10 +81,11 @@ describe('the counters after uploads whose outcomes the test knows', () => {
         expect(observed, `pipeline_step_duration_seconds_count{step="${step}"} moved by ${observed} after ${what}; the API ran that step ${count} times`).toBe(count);
         const timed = round.sent.reduce((sum, sent) => sum + (sent.timing.get(step) ?? 0), 0) / 1000;
         const sum = delta(round.api, 'pipeline_step_duration_seconds_sum', { step });
-        // Server-Timing times the same calls from just outside measureStep: a little more. No
-        // absolute slack below: whole milliseconds (floored) or nothing must not pass.
+        // Server-Timing carries the durations measureStep measured, to 0.1 ms, the header
+        // rounding each entry by at most 0.05 ms: below, 0.1 ms of slack per run and no more,
+        // so whole milliseconds (floored) fail however long the steps take on a busy machine.
         expect(sum, `pipeline_step_duration_seconds_sum{step="${step}"} is ${sum} s; the API's Server-Timing says ${timed.toFixed(4)} s for those ${count} runs (observe seconds, the measured duration)`).toBeLessThanOrEqual(timed * 1.1 + 0.002);
-        expect(sum, `pipeline_step_duration_seconds_sum{step="${step}"} is ${sum} s; the API's Server-Timing says ${timed.toFixed(4)} s for those ${count} runs`).toBeGreaterThanOrEqual(timed * 0.5);
+        expect(sum, `pipeline_step_duration_seconds_sum{step="${step}"} is ${sum} s; the API's Server-Timing says ${timed.toFixed(4)} s for those ${count} runs (observe the duration measured, not rounded down)`).toBeGreaterThanOrEqual(timed - 0.0001 * count);
       }
       for (const step of ['read', 'watermark']) {
         const observed = delta(round.optimizer, 'pipeline_step_duration_seconds_count', { step });
