@@ -1,0 +1,160 @@
+// What lab 09's tests read where the API cannot lie: Redis's own MONITOR stream (every command
+// any client sends, with its arguments), the optimizer's received requests and the API's memory
+// (the harness's preloaded probe), and the answers on the wire.
+import { randomBytes } from 'node:crypto';
+import { Agent, request } from 'node:http';
+import { Redis } from 'ioredis';
+import { expect } from 'vitest';
+import { boundedFetch } from '../../../shared/harness/bounded-fetch.ts';
+import type { ProbeHttpRequest, ProbeMemory } from '../../../shared/harness/process-probe.ts';
+import { startService, type RunningService, type StartServiceOptions } from '../../../shared/harness/service.ts';
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A new cache key: 64 hex digits, as the API's are, that nothing ever stored. */
+export function unseenKey(): string {
+  return randomBytes(32).toString('hex');
+}
+
+/** The Redis key the service keeps a finished image under (lib/names.ts's layout). */
+export function imageRedisKey(svc: { prefix: string }, cacheKey: string): string {
+  return `${svc.prefix}img:${cacheKey}`;
+}
+
+/** A connection of the test's own to the stack's Redis; every call bounded. */
+export async function redisOf(url: string): Promise<Redis> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: 10_000 });
+  await redis.connect();
+  return redis;
+}
+
+export interface RedisWatch {
+  /** The commands seen so far whose arguments contain `needle`, as [command, ...args]. */
+  commands(needle: string): string[][];
+  /** Resolves once every command Redis ran before this call has reached the watch. */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Redis's MONITOR: Redis itself reports each command it runs, from any client. The API's
+ * commands for a test's keys are found by their arguments (each test's keys are its own).
+ */
+export async function watchRedis(url: string): Promise<RedisWatch> {
+  const client = await redisOf(url);
+  const monitor = await client.monitor();
+  const seen: string[][] = [];
+  const waiting = new Map<string, () => void>();
+  monitor.on('monitor', (_time: string, args: string[]) => {
+    if (args[0]?.toLowerCase() === 'echo' && waiting.has(args[1]!)) {
+      waiting.get(args[1]!)!();
+      waiting.delete(args[1]!);
+      return;
+    }
+    seen.push(args);
+  });
+  return {
+    commands: (needle) => seen.filter((args) => args.slice(1).some((arg) => arg.includes(needle))),
+    async settle() {
+      // Redis runs commands one at a time: once our marker shows, everything before it has.
+      const marker = `settle-${unseenKey()}`;
+      const arrived = new Promise<void>((resolve) => waiting.set(marker, resolve));
+      await client.echo(marker);
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('Redis MONITOR did not show our marker command within 10 s')), 10_000)));
+      await Promise.race([arrived, late]).finally(() => clearTimeout(timer));
+    },
+    async close() {
+      monitor.disconnect();
+      client.disconnect();
+    },
+  };
+}
+
+export interface Read {
+  status: number;
+  headers: Headers;
+  body: Buffer;
+}
+
+// node:http rather than fetch: fetch adds `Cache-Control: no-cache` to a request that carries
+// If-None-Match, which asks for a full answer; a browser revalidating its own copy does not.
+const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+const READ_TIMEOUT_MS = 15_000;
+
+/** GET /image/:key with exactly these request headers, bounded. */
+export function readImage(svc: RunningService, cacheKey: string, headers: Record<string, string> = {}): Promise<Read> {
+  const what = `GET /image/${cacheKey.slice(0, 12)}…`;
+  return new Promise((resolve, reject) => {
+    const req = request(`${svc.apiUrl}/image/${cacheKey}`, { agent, headers, timeout: READ_TIMEOUT_MS }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        const answered = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) answered.set(name, Array.isArray(value) ? value.join(', ') : value);
+        resolve({ status: res.statusCode ?? 0, headers: answered, body: Buffer.concat(chunks) });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`${what} (${svc.apiUrl}) was silent for ${READ_TIMEOUT_MS} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** `count` reads run by `workers` at a time; the answers in order. */
+export async function readMany(svc: RunningService, keys: string[], workers = 16): Promise<Read[]> {
+  const answers: Read[] = new Array(keys.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (next < keys.length) {
+        const i = next++;
+        answers[i] = await readImage(svc, keys[i]!);
+      }
+    }),
+  );
+  return answers;
+}
+
+/** The /optimize requests the optimizer received (the harness's probe, NWS_PROBE_HTTP_REQUESTS=1). */
+export async function optimizeRequests(svc: RunningService): Promise<ProbeHttpRequest[]> {
+  const response = await boundedFetch("the optimizer's probe", `${svc.probeUrl.optimizer}/http-requests`, { timeoutMs: 5_000 });
+  return ((await response.json()) as ProbeHttpRequest[]).filter((request) => request.path === '/optimize');
+}
+
+/** The API's memory after a full GC (the harness's probe). */
+export async function apiMemory(svc: RunningService): Promise<ProbeMemory> {
+  const response = await boundedFetch("the API's probe", `${svc.probeUrl.api}/memory`, { timeoutMs: 10_000 });
+  return (await response.json()) as ProbeMemory;
+}
+
+/** Stores `count` images of random bytes under the service's prefix, as a finished result is. */
+export async function seedImages(redis: Redis, svc: { prefix: string }, count: number, bytes: number): Promise<Array<{ key: string; image: Buffer }>> {
+  const seeded = Array.from({ length: count }, () => ({ key: unseenKey(), image: randomBytes(bytes) }));
+  for (let i = 0; i < seeded.length; i += 500) {
+    const batch = redis.pipeline();
+    for (const { key, image } of seeded.slice(i, i + 500)) batch.set(imageRedisKey(svc, key), image, 'EX', 3_600);
+    const replies = await batch.exec();
+    expect(replies?.every(([error]) => !error), 'seeding images into Redis').toBe(true);
+  }
+  return seeded;
+}
+
+export const MiB = 1024 * 1024;
+
+export interface Seeded {
+  svc: RunningService;
+  images: Array<{ key: string; image: Buffer }>;
+}
+
+/**
+ * Images of random bytes put in Redis under a new key prefix, then the service started on that
+ * prefix: they are what an earlier run, or another instance, left in the shared cache.
+ */
+export async function startSeeded(redis: Redis, seed: { count: number; bytes: number }, options: StartServiceOptions): Promise<Seeded> {
+  const prefix = `t09${randomBytes(4).toString('hex')}:`;
+  const images = await seedImages(redis, { prefix }, seed.count, seed.bytes);
+  const svc = await startService({ ...options, env: { ...options.env, KEY_PREFIX: prefix } });
+  return { svc, images };
+}

@@ -1,0 +1,88 @@
+// 09.l1: an image read again is answered from the API's own memory, which Redis's MONITOR
+// proves (no command naming its key reaches Redis, from any client); and that memory is
+// bounded by bytes: reading twice L1_MAX_BYTES of distinct images grows the API's heap and
+// external memory (after a full GC, from the harness's probe) by little more than the limit,
+// while the images read last are still held and the first ones have gone.
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { RunningService } from '../../../shared/harness/service.ts';
+import { upload } from '../../../shared/harness/upload.ts';
+import { smallPhoto, withComment } from '../../06-circuit-breaker/test/breaker-helpers.ts';
+import { apiMemory, imageRedisKey, MiB, readImage, readMany, redisOf, startSeeded, unseenKey, watchRedis, type RedisWatch, type Seeded } from './cache-helpers.ts';
+
+const stack = inject('stack');
+const LIMIT = 8 * MiB;
+const IMAGE_BYTES = 256 * 1024;
+const IMAGES = (2 * LIMIT) / IMAGE_BYTES; // 64: twice the limit
+/** What the limit may be exceeded by: the L1's own bookkeeping and the API's buffers in use. */
+const SLACK = 2 * MiB;
+
+describe('the API\'s L1', () => {
+  let seeded: Seeded;
+  let svc: RunningService;
+  let redis: Redis;
+  let watch: RedisWatch;
+  beforeAll(async () => {
+    redis = await redisOf(stack.redis.url);
+    seeded = await startSeeded(redis, { count: IMAGES + 1, bytes: IMAGE_BYTES }, { tree: inject('tree'), stack, processes: ['api', 'optimizer'], probe: true, env: { L1_MAX_BYTES: String(LIMIT), L1_TTL_MS: '600000' } });
+    svc = seeded.svc;
+    watch = await watchRedis(stack.redis.url);
+  }, 60_000);
+  afterAll(async () => {
+    await watch?.close();
+    await svc?.stopAll();
+    redis?.disconnect();
+  });
+
+  async function commandsFor(key: string, read: () => Promise<void>): Promise<string[][]> {
+    await watch.settle();
+    const before = watch.commands(imageRedisKey(svc, key)).length;
+    await read();
+    await watch.settle();
+    return watch.commands(imageRedisKey(svc, key)).slice(before);
+  }
+
+  it('09.l1 a repeated GET /image/:key and a repeated upload send Redis no command for their key', async () => {
+    const { key, image } = seeded.images[IMAGES]!;
+    const first = await commandsFor(key, async () => {
+      expect((await readImage(svc, key)).body.equals(image), 'the first read: the image stored in Redis').toBe(true);
+    });
+    expect(first.length, 'the first read of an image must go to Redis (MONITOR saw no command for its key: is MONITOR watching?)').toBeGreaterThanOrEqual(1);
+    const second = await commandsFor(key, async () => {
+      expect((await readImage(svc, key)).body.equals(image), 'the second read: the same image').toBe(true);
+    });
+    expect(second.map((args) => args[0]), 'commands Redis ran for the image\'s key on its second read: it must be answered from the API\'s memory').toEqual([]);
+
+    const picture = withComment(await smallPhoto(), `l1 ${unseenKey()}`);
+    const made = await upload(svc.apiUrl, { image: picture, wmText: 'l1 repeat', timeoutMs: 30_000 });
+    expect(made.status, `a new upload: ${made.body.toString('utf8', 0, 160)}`).toBe(200);
+    const uploadKey = made.headers.get('x-cache-key')!;
+    const repeated = await commandsFor(uploadKey, async () => {
+      const again = await upload(svc.apiUrl, { image: picture, wmText: 'l1 repeat', timeoutMs: 30_000 });
+      expect(again.status, 'the same upload again').toBe(200);
+      expect(again.body.equals(made.body), 'the same upload again: the same image').toBe(true);
+    });
+    expect(repeated.map((args) => args[0]), 'commands Redis ran for the image\'s key when the same upload came again').toEqual([]);
+  });
+
+  it(`09.l1 reading ${IMAGES} images of 256 KiB (twice L1_MAX_BYTES=8 MiB) grows the API's memory by at most 8 + 2 MiB, keeps the last ones and lets the first ones go`, { timeout: 60_000 }, async () => {
+    const images = seeded.images.slice(0, IMAGES);
+    const before = await apiMemory(svc);
+    const answers = await readMany(svc, images.map(({ key }) => key), 4);
+    const wrong = answers.filter((answer, i) => answer.status !== 200 || !answer.body.equals(images[i]!.image)).length;
+    expect(wrong, 'reads that did not answer the image stored in Redis').toBe(0);
+    const after = await apiMemory(svc);
+    const grown = after.heapUsed + after.external - (before.heapUsed + before.external);
+    console.log(`09.l1: ${IMAGES} × 256 KiB read; heap ${((after.heapUsed - before.heapUsed) / MiB).toFixed(1)} MiB, external ${((after.external - before.external) / MiB).toFixed(1)} MiB more (limit ${LIMIT / MiB} MiB)`);
+    expect(grown, `the API holds ${(grown / MiB).toFixed(1)} MiB more after reading ${(2 * LIMIT) / MiB} MiB of images: L1_MAX_BYTES is ${LIMIT / MiB} MiB (plus ${SLACK / MiB} MiB of slack)`).toBeLessThanOrEqual(LIMIT + SLACK);
+
+    const last = images.slice(-8);
+    const lastCommands = await Promise.all(last.map(({ key }) => commandsFor(key, async () => void (await readImage(svc, key)))));
+    expect(lastCommands.flat().length, 'Redis commands for the 8 images read last (2 MiB, well inside the limit): L1 must still hold them').toBe(0);
+    const firstKey = images[0]!.key;
+    const evicted = await commandsFor(firstKey, async () => {
+      expect((await readImage(svc, firstKey)).body.equals(images[0]!.image), 'the first image read again').toBe(true);
+    });
+    expect(evicted.length, `the first of ${IMAGES} images read again sent Redis no command: ${(2 * LIMIT) / MiB} MiB were read after it into an L1 of ${LIMIT / MiB} MiB, so it cannot still be there`).toBeGreaterThanOrEqual(1);
+  });
+});
