@@ -3,6 +3,7 @@
 // (the harness's preloaded probe), and the answers on the wire.
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
 import { Redis } from 'ioredis';
 import { expect } from 'vitest';
 import { boundedFetch } from '../../../shared/harness/bounded-fetch.ts';
@@ -39,20 +40,39 @@ export interface RedisWatch {
 /**
  * Redis's MONITOR: Redis itself reports each command it runs, from any client. The API's
  * commands for a test's keys are found by their arguments (each test's keys are its own).
+ * Read from a plain socket: ioredis' monitor() can take the first lines of a busy server for
+ * replies to commands it never sent ("Command queue state error").
  */
 export async function watchRedis(url: string): Promise<RedisWatch> {
+  const { hostname, port } = new URL(url);
   const client = await redisOf(url);
-  const monitor = await client.monitor();
+  const socket = connect({ host: hostname, port: Number(port) });
+  socket.setEncoding('utf8');
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  socket.on('error', () => {}); // a reset at close; the test's own checks say what is missing
+  socket.write('MONITOR\r\n');
   const seen: string[][] = [];
   const waiting = new Map<string, () => void>();
-  monitor.on('monitor', (_time: string, args: string[]) => {
-    if (args[0]?.toLowerCase() === 'echo' && waiting.has(args[1]!)) {
-      waiting.get(args[1]!)!();
-      waiting.delete(args[1]!);
-      return;
+  let pending = '';
+  let started: () => void = () => {};
+  const monitoring = new Promise<void>((resolve) => (started = resolve));
+  socket.on('data', (chunk: string) => {
+    const lines = (pending + chunk).split('\r\n');
+    pending = lines.pop()!;
+    for (const line of lines) {
+      if (line === '+OK') started();
+      // +1796233535.639417 [0 127.0.0.1:41352] "get" "t1:img:…"
+      const args = [...line.slice(line.indexOf(']') + 1).matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((match) => match[1]!);
+      if (args.length === 0) continue;
+      if (args[0]!.toLowerCase() === 'echo' && waiting.has(args[1]!)) {
+        waiting.get(args[1]!)!();
+        waiting.delete(args[1]!);
+        continue;
+      }
+      seen.push(args);
     }
-    seen.push(args);
   });
+  await Promise.race([monitoring, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('Redis did not answer MONITOR within 10 s')), 10_000).unref())]);
   return {
     commands: (needle) => seen.filter((args) => args.slice(1).some((arg) => arg.includes(needle))),
     async settle() {
@@ -65,7 +85,7 @@ export async function watchRedis(url: string): Promise<RedisWatch> {
       await Promise.race([arrived, late]).finally(() => clearTimeout(timer));
     },
     async close() {
-      monitor.disconnect();
+      socket.destroy();
       client.disconnect();
     },
   };

@@ -6,9 +6,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RunningService } from '../../../shared/harness/service.ts';
-import { upload } from '../../../shared/harness/upload.ts';
-import { smallPhoto, withComment } from '../../06-circuit-breaker/test/breaker-helpers.ts';
-import { apiMemory, imageRedisKey, MiB, readImage, readMany, redisOf, startSeeded, unseenKey, watchRedis, type RedisWatch, type Seeded } from './cache-helpers.ts';
+import { apiMemory, imageRedisKey, MiB, readImage, readMany, redisOf, startSeeded, watchRedis, type RedisWatch, type Seeded } from './cache-helpers.ts';
 
 const stack = inject('stack');
 const LIMIT = 8 * MiB;
@@ -24,7 +22,7 @@ describe('the API\'s L1', () => {
   let watch: RedisWatch;
   beforeAll(async () => {
     redis = await redisOf(stack.redis.url);
-    seeded = await startSeeded(redis, { count: IMAGES + 1, bytes: IMAGE_BYTES }, { tree: inject('tree'), stack, processes: ['api', 'optimizer'], probe: true, env: { L1_MAX_BYTES: String(LIMIT), L1_TTL_MS: '600000' } });
+    seeded = await startSeeded(redis, { count: IMAGES + 1, bytes: IMAGE_BYTES }, { tree: inject('tree'), stack, processes: ['api'], probe: true, env: { L1_MAX_BYTES: String(LIMIT), L1_TTL_MS: '600000' } });
     svc = seeded.svc;
     watch = await watchRedis(stack.redis.url);
   }, 60_000);
@@ -42,7 +40,7 @@ describe('the API\'s L1', () => {
     return watch.commands(imageRedisKey(svc, key)).slice(before);
   }
 
-  it('09.l1 a repeated GET /image/:key and a repeated upload send Redis no command for their key', async () => {
+  it('09.l1 a repeated GET /image/:key sends Redis no command for its key', async () => {
     const { key, image } = seeded.images[IMAGES]!;
     const first = await commandsFor(key, async () => {
       expect((await readImage(svc, key)).body.equals(image), 'the first read: the image stored in Redis').toBe(true);
@@ -52,17 +50,6 @@ describe('the API\'s L1', () => {
       expect((await readImage(svc, key)).body.equals(image), 'the second read: the same image').toBe(true);
     });
     expect(second.map((args) => args[0]), 'commands Redis ran for the image\'s key on its second read: it must be answered from the API\'s memory').toEqual([]);
-
-    const picture = withComment(await smallPhoto(), `l1 ${unseenKey()}`);
-    const made = await upload(svc.apiUrl, { image: picture, wmText: 'l1 repeat', timeoutMs: 30_000 });
-    expect(made.status, `a new upload: ${made.body.toString('utf8', 0, 160)}`).toBe(200);
-    const uploadKey = made.headers.get('x-cache-key')!;
-    const repeated = await commandsFor(uploadKey, async () => {
-      const again = await upload(svc.apiUrl, { image: picture, wmText: 'l1 repeat', timeoutMs: 30_000 });
-      expect(again.status, 'the same upload again').toBe(200);
-      expect(again.body.equals(made.body), 'the same upload again: the same image').toBe(true);
-    });
-    expect(repeated.map((args) => args[0]), 'commands Redis ran for the image\'s key when the same upload came again').toEqual([]);
   });
 
   it(`09.l1 reading ${IMAGES} images of 256 KiB (twice L1_MAX_BYTES=8 MiB) grows the API's memory by at most 8 + 2 MiB, keeps the last ones and lets the first ones go`, { timeout: 60_000 }, async () => {

@@ -24,10 +24,14 @@ export function singleFlight<T>(): SingleFlight<T> {
     if (!flight) {
       const controller = new AbortController();
       const started: Flight<T> = { result: work(controller.signal), controller, waiting: 0 };
-      // Settled: the next call runs the work again (a flight is not a cache).
-      started.result = started.result.finally(() => {
-        if (flights.get(key) === started) flights.delete(key);
-      });
+      // Settled: the next call runs the work again (a flight is not a cache). It stays until the
+      // I/O callbacks of this turn have run: a caller whose cache lookup missed just before the
+      // result was stored, and whose answer came in the same read, joins it instead.
+      started.result = started.result.finally(() =>
+        setImmediate(() => {
+          if (flights.get(key) === started) flights.delete(key);
+        }),
+      );
       flights.set(key, started);
       flight = started;
     }

@@ -20,7 +20,11 @@ export interface TaggedImage {
 }
 
 export interface ResultCache extends ResultStore {
-  /** GET /image/:key: the image and its ETag, or null; keys the Bloom filter never saw are null without asking Redis. */
+  /**
+   * GET /image/:key: the image and its ETag, or null; keys the Bloom filter never saw are null
+   * without asking Redis. An upload's lookup (getImage) still asks Redis every time: it must see
+   * what another instance stored, and a miss costs an optimizer call anyway.
+   */
   lookup(cacheKey: string): Promise<TaggedImage | null>;
 }
 
@@ -48,11 +52,6 @@ export async function cacheResults(store: ResultStore, config: Config): Promise<
 
   return {
     ...store,
-    // The upload path asks Redis even for keys the filter never saw: a miss there costs an
-    // optimizer call anyway, and a second API instance may have stored the result.
-    async getImage(cacheKey) {
-      return (l1.get(cacheKey) ?? (await fromRedis(cacheKey)))?.image ?? null;
-    },
     async lookup(cacheKey) {
       const hit = l1.get(cacheKey);
       if (hit) return hit;
