@@ -17,6 +17,7 @@
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { LRUCache } from 'lru-cache';
+import { prng } from '../../../shared/fixtures/images.ts';
 
 const { values } = parseArgs({
   options: {
@@ -37,18 +38,6 @@ const KEYS = count('keys');
 const SIZE = count('size');
 const REQUESTS = count('requests');
 
-// A seeded generator (mulberry32), so every run and both policies see the same stream.
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Key indexes drawn with probability ∝ 1/(k+1)^s, by binary search in the cumulative weights. */
 function zipf(keys: number, s: number, next: () => number): () => number {
   const cumulative = new Float64Array(keys);
@@ -68,7 +57,7 @@ function zipf(keys: number, s: number, next: () => number): () => number {
 }
 
 function* stream(kind: 'zipf' | 'zipf + scans' | 'uniform'): Generator<string> {
-  const next = random(42);
+  const next = prng(42); // seeded: every run and both policies see the same stream
   const draw = kind === 'uniform' ? () => Math.floor(next() * KEYS) : zipf(KEYS, 0.9, next);
   let scanned = 0;
   for (let i = 0; i < REQUESTS; i++) {
