@@ -178,3 +178,27 @@ export async function startSeeded(redis: Redis, seed: { count: number; bytes: nu
   const svc = await startService({ ...options, env: { ...options.env, KEY_PREFIX: prefix } });
   return { svc, images };
 }
+
+export interface Watched extends Seeded {
+  redis: Redis;
+  watch: RedisWatch;
+  /** Stops the watch, the service and the test's Redis connection. */
+  stop(): Promise<void>;
+}
+
+/** startSeeded with the test's own Redis connection and a MONITOR watch opened once the service is up. */
+export async function startWatched(seed: { count: number; bytes: number }, options: StartServiceOptions): Promise<Watched> {
+  const redis = await redisOf(options.stack.redis.url);
+  const seeded = await startSeeded(redis, seed, options);
+  const watch = await watchRedis(options.stack.redis.url);
+  return {
+    ...seeded,
+    redis,
+    watch,
+    async stop() {
+      await watch.close();
+      await seeded.svc.stopAll();
+      redis.disconnect();
+    },
+  };
+}

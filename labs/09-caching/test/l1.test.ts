@@ -3,10 +3,9 @@
 // bounded by bytes: reading twice L1_MAX_BYTES of distinct images grows the API's heap and
 // external memory (after a full GC, from the harness's probe) by little more than the limit,
 // while the images read last are still held and the first ones have gone.
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RunningService } from '../../../shared/harness/service.ts';
-import { apiMemory, imageRedisKey, MiB, readImage, readMany, redisOf, startSeeded, watchRedis, type RedisWatch, type Seeded } from './cache-helpers.ts';
+import { apiMemory, imageRedisKey, MiB, readImage, readMany, startWatched, type Watched } from './cache-helpers.ts';
 
 const stack = inject('stack');
 const LIMIT = 8 * MiB;
@@ -16,32 +15,24 @@ const IMAGES = (2 * LIMIT) / IMAGE_BYTES; // 64: twice the limit
 const SLACK = 2 * MiB;
 
 describe('the API\'s L1', () => {
-  let seeded: Seeded;
+  let run: Watched;
   let svc: RunningService;
-  let redis: Redis;
-  let watch: RedisWatch;
   beforeAll(async () => {
-    redis = await redisOf(stack.redis.url);
-    seeded = await startSeeded(redis, { count: IMAGES + 1, bytes: IMAGE_BYTES }, { tree: inject('tree'), stack, processes: ['api'], probe: true, env: { L1_MAX_BYTES: String(LIMIT), L1_TTL_MS: '600000' } });
-    svc = seeded.svc;
-    watch = await watchRedis(stack.redis.url);
+    run = await startWatched({ count: IMAGES + 1, bytes: IMAGE_BYTES }, { tree: inject('tree'), stack, processes: ['api'], probe: true, env: { L1_MAX_BYTES: String(LIMIT), L1_TTL_MS: '600000' } });
+    svc = run.svc;
   }, 60_000);
-  afterAll(async () => {
-    await watch?.close();
-    await svc?.stopAll();
-    redis?.disconnect();
-  });
+  afterAll(() => run?.stop());
 
   async function commandsFor(key: string, read: () => Promise<void>): Promise<string[][]> {
-    await watch.settle();
-    const before = watch.commands(imageRedisKey(svc, key)).length;
+    await run.watch.settle();
+    const before = run.watch.commands(imageRedisKey(svc, key)).length;
     await read();
-    await watch.settle();
-    return watch.commands(imageRedisKey(svc, key)).slice(before);
+    await run.watch.settle();
+    return run.watch.commands(imageRedisKey(svc, key)).slice(before);
   }
 
   it('09.l1 a repeated GET /image/:key sends Redis no command for its key', async () => {
-    const { key, image } = seeded.images[IMAGES]!;
+    const { key, image } = run.images[IMAGES]!;
     const first = await commandsFor(key, async () => {
       expect((await readImage(svc, key)).body.equals(image), 'the first read: the image stored in Redis').toBe(true);
     });
@@ -53,7 +44,7 @@ describe('the API\'s L1', () => {
   });
 
   it(`09.l1 reading ${IMAGES} images of 256 KiB (twice L1_MAX_BYTES=8 MiB) grows the API's memory by at most 8 + 2 MiB, keeps the last ones and lets the first ones go`, { timeout: 60_000 }, async () => {
-    const images = seeded.images.slice(0, IMAGES);
+    const images = run.images.slice(0, IMAGES);
     const before = await apiMemory(svc);
     const answers = await readMany(svc, images.map(({ key }) => key), 4);
     const wrong = answers.filter((answer, i) => answer.status !== 200 || !answer.body.equals(images[i]!.image)).length;
