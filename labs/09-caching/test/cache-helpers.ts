@@ -1,16 +1,15 @@
 // What lab 09's tests read where the API cannot lie: Redis's own MONITOR stream (every command
-// any client sends, with its arguments), the optimizer's received requests and the API's memory
-// (the harness's preloaded probe), and the answers on the wire.
+// any client sends, with its arguments), the API's memory (the harness's preloaded probe), and
+// the answers on the wire. The optimizer's received requests come from lab 06's helpers.
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { expect } from 'vitest';
 import { boundedFetch } from '../../../shared/harness/bounded-fetch.ts';
-import type { ProbeHttpRequest, ProbeMemory } from '../../../shared/harness/process-probe.ts';
+import type { ProbeMemory } from '../../../shared/harness/process-probe.ts';
 import { startService, type RunningService, type StartServiceOptions } from '../../../shared/harness/service.ts';
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { redisOf } from '../../05-rate-limiting/test/limit-helpers.ts';
 
 /** A new cache key: 64 hex digits, as the API's are, that nothing ever stored. */
 export function unseenKey(): string {
@@ -20,13 +19,6 @@ export function unseenKey(): string {
 /** The Redis key the service keeps a finished image under (lib/names.ts's layout). */
 export function imageRedisKey(svc: { prefix: string }, cacheKey: string): string {
   return `${svc.prefix}img:${cacheKey}`;
-}
-
-/** A connection of the test's own to the stack's Redis; every call bounded. */
-export async function redisOf(url: string): Promise<Redis> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: 10_000 });
-  await redis.connect();
-  return redis;
 }
 
 export interface RedisWatch {
@@ -135,12 +127,6 @@ export async function readMany(svc: RunningService, keys: string[], workers = 16
     }),
   );
   return answers;
-}
-
-/** The /optimize requests the optimizer received (the harness's probe, NWS_PROBE_HTTP_REQUESTS=1). */
-export async function optimizeRequests(svc: RunningService): Promise<ProbeHttpRequest[]> {
-  const response = await boundedFetch("the optimizer's probe", `${svc.probeUrl.optimizer}/http-requests`, { timeoutMs: 5_000 });
-  return ((await response.json()) as ProbeHttpRequest[]).filter((request) => request.path === '/optimize');
 }
 
 /** The API's memory after a full GC (the harness's probe). */

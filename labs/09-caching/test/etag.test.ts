@@ -7,7 +7,9 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RunningService } from '../../../shared/harness/service.ts';
-import { imageRedisKey, readImage, redisOf, sleep, startSeeded } from './cache-helpers.ts';
+import { redisOf } from '../../05-rate-limiting/test/limit-helpers.ts';
+import { sleep } from '../../06-circuit-breaker/test/breaker-helpers.ts';
+import { imageRedisKey, readImage, startSeeded } from './cache-helpers.ts';
 
 const stack = inject('stack');
 const L1_TTL_MS = 300;

@@ -7,8 +7,9 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { upload } from '../../../shared/harness/upload.ts';
 import { addToxic, createProxy, deleteProxy, removeToxic, type CreatedProxy } from '../../../shared/stack/toxiproxy.ts';
+import { redisOf } from '../../05-rate-limiting/test/limit-helpers.ts';
 import { smallPhoto, withComment } from '../../06-circuit-breaker/test/breaker-helpers.ts';
-import { readImage, redisOf, startSeeded, unseenKey, type Seeded } from './cache-helpers.ts';
+import { readImage, startSeeded, unseenKey, type Seeded } from './cache-helpers.ts';
 
 const stack = inject('stack');
 const COLD = 4;

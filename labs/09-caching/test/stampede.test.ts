@@ -6,8 +6,8 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startService, type RunningService } from '../../../shared/harness/service.ts';
 import { upload } from '../../../shared/harness/upload.ts';
-import { smallPhoto, withComment } from '../../06-circuit-breaker/test/breaker-helpers.ts';
-import { optimizeRequests, unseenKey } from './cache-helpers.ts';
+import { optimizeRequests, smallPhoto, withComment } from '../../06-circuit-breaker/test/breaker-helpers.ts';
+import { unseenKey } from './cache-helpers.ts';
 
 const stack = inject('stack');
 const UPLOADS = 200;

@@ -36,7 +36,7 @@ export interface ApiDeps {
 
 export function buildApp({ config, log, results, storage, publisher, redis, optimize, health }: ApiDeps): express.Express {
   const app = express();
-  // No ETag from Express, which would hash every body it sends: the image route sets its own (api/image-route.ts).
+  // No ETag from Express, which would hash every body it sends: a route that wants one sets its own.
   app.set('etag', false);
   app.set('x-powered-by', false);
   // req.ip: the socket's address, or X-Forwarded-For's right-most entry when a proxy on this
