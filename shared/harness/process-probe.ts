@@ -5,13 +5,18 @@
 //   GET /heap       Timeout and ServerResponse objects in the heap, after a full GC each
 //   GET /memory     the heap's used bytes after a full GC, the memory outside it (Buffers, ArrayBuffers), and the resident set size
 //   GET /http-requests  with NWS_PROBE_HTTP_REQUESTS=1, every HTTP request the process's servers received
+//   GET /gc         the garbage collections V8 ran since start, by kind, with their pauses (perf_hooks)
+//   GET /sharp      with NWS_PROBE_SHARP=1, sharp pipelines run and the most ever running at once
 // and at exit it writes to NWS_PROBE_EXIT_FILE the outgoing TCP connections still open then
 // (a client the process never closed). Its own listener is unref()ed: it never keeps the
 // process alive, and it is not among the resources it counts.
 import { subscribe } from 'node:diagnostics_channel';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
+import { join } from 'node:path';
+import { constants as gcConstants, PerformanceObserver } from 'node:perf_hooks';
 import { queryObjects } from 'node:v8';
 
 /** GET /resources: its own connection is one of them, the same in every reading. */
@@ -42,6 +47,22 @@ export interface ProbeHttpRequest {
   path: string;
   /** Date.now() when the request's headers had arrived. */
   at: number;
+}
+
+/** GET /gc: collections since the process started, by kind; pauses in milliseconds, in order. */
+export interface ProbeGc {
+  minor: number;
+  major: number;
+  incremental: number;
+  weakcb: number;
+  pausesMs: Record<'minor' | 'major' | 'incremental' | 'weakcb', number[]>;
+}
+
+/** GET /sharp: sharp pipelines (toBuffer calls) since start, running now, and the most at once. */
+export interface ProbeSharp {
+  started: number;
+  running: number;
+  maxRunning: number;
 }
 
 /** NWS_PROBE_EXIT_FILE: the outgoing connections neither side had closed or ended at exit. */
@@ -94,6 +115,43 @@ if (process.env.NWS_PROBE_HTTP_REQUESTS === '1') {
   });
 }
 
+// Every GC, by kind, as V8 reports it to perf_hooks: the service's code cannot hide one.
+const gcKinds = new Map([
+  [gcConstants.NODE_PERFORMANCE_GC_MINOR, 'minor'],
+  [gcConstants.NODE_PERFORMANCE_GC_MAJOR, 'major'],
+  [gcConstants.NODE_PERFORMANCE_GC_INCREMENTAL, 'incremental'],
+  [gcConstants.NODE_PERFORMANCE_GC_WEAKCB, 'weakcb'],
+] as const);
+const gcSeen: ProbeGc = { minor: 0, major: 0, incremental: 0, weakcb: 0, pausesMs: { minor: [], major: [], incremental: [], weakcb: [] } };
+const MAX_PAUSES = 100_000;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const kind = gcKinds.get((entry.detail as { kind: number }).kind as never);
+    if (!kind) continue;
+    gcSeen[kind]++;
+    if (gcSeen.pausesMs[kind].length < MAX_PAUSES) gcSeen.pausesMs[kind].push(entry.duration);
+  }
+}).observe({ entryTypes: ['gc'] });
+
+// With NWS_PROBE_SHARP=1: every sharp pipeline's output call, counted on sharp's own prototype
+// (the service imports the same module instance from the tree's node_modules).
+const sharpSeen: ProbeSharp = { started: 0, running: 0, maxRunning: 0 };
+if (process.env.NWS_PROBE_SHARP === '1') {
+  const sharp = createRequire(join(process.cwd(), 'probe.js'))('sharp') as { prototype: { toBuffer: (...args: unknown[]) => unknown } };
+  const toBuffer = sharp.prototype.toBuffer;
+  sharp.prototype.toBuffer = function (this: unknown, ...args: unknown[]) {
+    if (typeof args[args.length - 1] === 'function') return toBuffer.apply(this, args); // callback form: not used by the service
+    sharpSeen.started++;
+    sharpSeen.maxRunning = Math.max(sharpSeen.maxRunning, ++sharpSeen.running);
+    const done = () => {
+      sharpSeen.running--;
+    };
+    const result = toBuffer.apply(this, args) as Promise<unknown>;
+    result.then(done, done);
+    return result;
+  };
+}
+
 const port = Number(process.env.NWS_PROBE_PORT);
 if (Number.isInteger(port) && port > 0) {
   const routes = new Map<string, () => unknown>([
@@ -101,6 +159,8 @@ if (Number.isInteger(port) && port > 0) {
     ['/heap', heap],
     ['/memory', memory],
     ['/http-requests', () => httpRequests],
+    ['/gc', () => gcSeen],
+    ['/sharp', () => sharpSeen],
   ]);
   const server = createServer((req, res) => {
     const route = routes.get(req.url ?? '');
