@@ -11,12 +11,12 @@
 // (a client the process never closed). Its own listener is unref()ed: it never keeps the
 // process alive, and it is not among the resources it counts.
 import { subscribe } from 'node:diagnostics_channel';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { createServer, ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { constants as gcConstants, PerformanceObserver } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 import { queryObjects } from 'node:v8';
 
 /** GET /resources: its own connection is one of them, the same in every reading. */
@@ -133,11 +133,14 @@ new PerformanceObserver((list) => {
   }
 }).observe({ entryTypes: ['gc'] });
 
-// With NWS_PROBE_SHARP=1: every sharp pipeline's output call, counted on sharp's own prototype
-// (the service imports the same module instance from the tree's node_modules).
+// With NWS_PROBE_SHARP=1: every sharp pipeline's output call, counted on sharp's own prototype.
+// sharp ships ESM and CommonJS builds, two module instances: the probe patches the ESM one the
+// service imports, found from the tree's node_modules as the service's own import finds it.
 const sharpSeen: ProbeSharp = { started: 0, running: 0, maxRunning: 0 };
 if (process.env.NWS_PROBE_SHARP === '1') {
-  const sharp = createRequire(join(process.cwd(), 'probe.js'))('sharp') as { prototype: { toBuffer: (...args: unknown[]) => unknown } };
+  const dir = realpathSync(join(process.cwd(), 'node_modules/sharp'));
+  const { exports } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { exports: { '.': { import: { default: string } } } };
+  const { default: sharp } = (await import(pathToFileURL(join(dir, exports['.'].import.default)).href)) as { default: { prototype: { toBuffer: (...args: unknown[]) => unknown } } };
   const toBuffer = sharp.prototype.toBuffer;
   sharp.prototype.toBuffer = function (this: unknown, ...args: unknown[]) {
     if (typeof args[args.length - 1] === 'function') return toBuffer.apply(this, args); // callback form: not used by the service

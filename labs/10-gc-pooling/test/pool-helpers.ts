@@ -80,15 +80,23 @@ export async function referenceImage(tree: string, image: Buffer, fields: Fields
   return (watermarkImage as (...args: unknown[]) => Promise<Buffer>)(image, parseWatermarkParams(fields), resolveFont(), new AbortController().signal);
 }
 
-/** How far two JPEGs are apart: their sizes, and the mean absolute difference per channel (0–255). */
-export async function difference(a: Buffer, b: Buffer): Promise<{ sizeA: string; sizeB: string; meanAbs: number }> {
+/** How far two JPEGs are apart: their sizes, and the share of pixels in which some channel differs by more than 40 (of 255). */
+export async function difference(a: Buffer, b: Buffer): Promise<{ sizeA: string; sizeB: string; changed: number }> {
   const [ra, rb] = await Promise.all([a, b].map((jpeg) => sharp(jpeg).raw().toBuffer({ resolveWithObject: true })));
   const sizeA = `${ra!.info.width}×${ra!.info.height}`;
   const sizeB = `${rb!.info.width}×${rb!.info.height}`;
-  if (sizeA !== sizeB) return { sizeA, sizeB, meanAbs: 255 };
-  let sum = 0;
-  for (let i = 0; i < ra!.data.length; i++) sum += Math.abs(ra!.data[i]! - rb!.data[i]!);
-  return { sizeA, sizeB, meanAbs: sum / ra!.data.length };
+  if (sizeA !== sizeB) return { sizeA, sizeB, changed: 1 };
+  const channels = ra!.info.channels;
+  let changed = 0;
+  for (let i = 0; i < ra!.data.length; i += channels) {
+    for (let c = 0; c < channels; c++) {
+      if (Math.abs(ra!.data[i + c]! - rb!.data[i + c]!) > 40) {
+        changed++;
+        break;
+      }
+    }
+  }
+  return { sizeA, sizeB, changed: changed / (ra!.info.width * ra!.info.height) };
 }
 
 async function probe<T>(probeUrl: string, route: string): Promise<T> {
