@@ -13,8 +13,9 @@
 import { subscribe } from 'node:diagnostics_channel';
 import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { createServer, ServerResponse } from 'node:http';
+import { findPackageJSON } from 'node:module';
 import type { Socket } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { constants as gcConstants, PerformanceObserver } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { queryObjects } from 'node:v8';
@@ -138,9 +139,9 @@ new PerformanceObserver((list) => {
 // service imports, found from the tree's node_modules as the service's own import finds it.
 const sharpSeen: ProbeSharp = { started: 0, running: 0, maxRunning: 0 };
 if (process.env.NWS_PROBE_SHARP === '1') {
-  const dir = realpathSync(join(process.cwd(), 'node_modules/sharp'));
-  const { exports } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { exports: { '.': { import: { default: string } } } };
-  const { default: sharp } = (await import(pathToFileURL(join(dir, exports['.'].import.default)).href)) as { default: { prototype: { toBuffer: (...args: unknown[]) => unknown } } };
+  const manifest = realpathSync(findPackageJSON('sharp', pathToFileURL(join(process.cwd(), 'probe.js')))!);
+  const { exports } = JSON.parse(readFileSync(manifest, 'utf8')) as { exports: { '.': { import: { default: string } } } };
+  const { default: sharp } = (await import(pathToFileURL(join(dirname(manifest), exports['.'].import.default)).href)) as { default: { prototype: { toBuffer: (...args: unknown[]) => unknown } } };
   const toBuffer = sharp.prototype.toBuffer;
   sharp.prototype.toBuffer = function (this: unknown, ...args: unknown[]) {
     if (typeof args[args.length - 1] === 'function') return toBuffer.apply(this, args); // callback form: not used by the service

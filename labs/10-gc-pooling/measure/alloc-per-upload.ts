@@ -12,7 +12,7 @@
 //   node labs/10-gc-pooling/measure/alloc-per-upload.ts [--tree <dir>] [--uploads 200] [--json]
 //   npm run bench:alloc    (lab 10's starter, then the workspace or, with --solution, the solution)
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -60,6 +60,9 @@ const used = () => {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 
 export async function measureTree(tree: string, uploads = 200, pictureBytes = 1024 * 1024): Promise<AllocFigures> {
+  if (!existsSync(join(tree, 'optimizer/receive-upload.ts'))) {
+    throw new Error(`${tree} has no optimizer/receive-upload.ts: start lab 10 first (npm run lab start 10), or pass --solution or --tree <dir>`);
+  }
   const { createUploadReader } = (await import(pathToFileURL(join(tree, 'optimizer/receive-upload.ts')).href)) as {
     createUploadReader: (concurrency: number) => (req: IncomingMessage) => Promise<Upload>;
   };
@@ -107,7 +110,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(2);
   }
   if (values.json) {
-    console.log(JSON.stringify(await measureTree(resolve(values.tree ?? 'workspace'), uploads)));
+    try {
+      console.log(JSON.stringify(await measureTree(resolve(values.tree ?? 'workspace'), uploads)));
+    } catch (error) {
+      console.error(`bench:alloc: ${(error as Error).message}`);
+      process.exitCode = 1;
+    }
   } else {
     const starter = mkdtempSync(join(tmpdir(), 'nws-alloc-starter-'));
     const trees: Array<[string, string]> = [['lab 10 starter', starter]];

@@ -15,17 +15,20 @@ import type { ProbeGc, ProbeSharp } from '../../../shared/harness/process-probe.
 const REPO = resolve(import.meta.dirname, '../../..');
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Lab 10's starter, written once per test file into a temporary folder (removed at exit). */
-let starter: string | undefined;
-export function starterTree(): string {
-  if (starter) return starter;
-  const out = mkdtempSync(join(tmpdir(), 'nws-lab10-starter-'));
-  const run = spawnSync(process.execPath, ['scripts/lab.ts', 'tree', '10', '--out', out], { cwd: REPO, encoding: 'utf8', timeout: 60_000 });
-  if (run.status !== 0) throw new Error(`could not write lab 10's starter tree: ${run.stderr || run.stdout}`);
+const written = new Map<string, string>();
+/** Lab 10's starter (or solution), written once per process into a temporary folder (removed at exit). */
+export function labTree(variant: 'starter' | 'solution' = 'starter'): string {
+  const known = written.get(variant);
+  if (known) return known;
+  const out = mkdtempSync(join(tmpdir(), `nws-lab10-${variant}-`));
+  const run = spawnSync(process.execPath, ['scripts/lab.ts', 'tree', '10', ...(variant === 'solution' ? ['--solution'] : []), '--out', out], { cwd: REPO, encoding: 'utf8', timeout: 60_000 });
+  if (run.status !== 0) throw new Error(`could not write lab 10's ${variant} tree: ${run.stderr || run.stdout}`);
   process.once('exit', () => rmSync(out, { recursive: true, force: true }));
-  starter = out;
+  written.set(variant, out);
   return out;
 }
+
+export const starterTree = () => labTree('starter');
 
 /**
  * A small PNG of seeded noise, padded to `bytes` with a private ancillary chunk that decoders
