@@ -127,7 +127,7 @@ const gcSeen: ProbeGc = { minor: 0, major: 0, incremental: 0, weakcb: 0, pausesM
 const MAX_PAUSES = 100_000;
 new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) {
-    const kind = gcKinds.get((entry.detail as { kind: number }).kind as never);
+    const kind = gcKinds.get((entry as PerformanceEntry & { detail: { kind: number } }).detail.kind as never);
     if (!kind) continue;
     gcSeen[kind]++;
     if (gcSeen.pausesMs[kind].length < MAX_PAUSES) gcSeen.pausesMs[kind].push(entry.duration);

@@ -13,7 +13,7 @@ export interface WorkerPool {
   run<T>(task: () => Promise<T>): Promise<T>;
 }
 
-export function createWorkerPool(concurrency: number, queueLimit: number): WorkerPool {
+export function createWorkerPool(concurrency: number, _queueLimit: number): WorkerPool {
   const limit = pLimit(concurrency);
   let admitted = 0;
   return {
