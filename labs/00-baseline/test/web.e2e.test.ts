@@ -1,46 +1,28 @@
 // The web page, end to end: the tree's page built with Vite, served by the tree's API, driven
-// in a real headless Chromium (Debian's, through playwright-core). Screenshots of each state
-// land in $WEB_E2E_SCREENSHOTS (default: <tmpdir>/nws-web-e2e), and one named
-// `failed-<test>.png` whenever a test fails.
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// in a real headless Chromium (Debian's, through playwright-core; shared/harness/browser.ts).
+// Screenshots of each state land in $WEB_E2E_SCREENSHOTS (default: <tmpdir>/nws-web-e2e), and
+// one named `failed-<test>.png` whenever a test fails.
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page, type Response } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { notAnImage, photoJpeg } from '../../../shared/fixtures/images.ts';
+import { loadedSize as loadedSizeOn, openBrowser, SHOTS, textOf, UI_TIMEOUT_MS, uploadThroughPage as uploadThroughPageOn, type Browser, type UploadInput } from '../../../shared/harness/browser.ts';
 import { buildWeb } from '../../../shared/harness/build-web.ts';
 import { startService, type RunningService } from '../../../shared/harness/service.ts';
 import { serverTiming } from '../../../shared/harness/upload.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-// Without the networking flags Debian's Chromium keeps calling home, which floods a closed network.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const SHOTS = process.env.WEB_E2E_SCREENSHOTS ?? join(tmpdir(), 'nws-web-e2e');
-// Every wait is bounded by what the step needs, so a broken page fails in seconds.
-const UI_TIMEOUT_MS = 10_000;
-
 let svc: RunningService;
-let context: BrowserContext;
-let profile: string | undefined;
+let browser: Browser | undefined;
 let page: Page;
-// Set when the machine lacks Chromium: every test then fails with it (a failed beforeAll
-// would only mark them skipped, and a skipped criterion reads like a passed one).
-let missingBrowser: Error | undefined;
+// Set when the browser cannot start (no Chromium): every test then fails with it (a failed
+// beforeAll would only mark them skipped, and a skipped criterion reads like a passed one).
+let browserError: Error | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    missingBrowser = new Error(`No Chromium at ${CHROMIUM}: the web test needs it; install it with "apt-get install chromium".`);
-    missingBrowser.stack = missingBrowser.message; // one line is the whole story
+  try {
+    browser = await openBrowser();
+  } catch (error) {
+    browserError = error as Error;
     return;
   }
   const tree = inject('tree');
@@ -48,25 +30,16 @@ beforeAll(async () => {
   // A short retry delay, so the queued-job test sees the worker come round quickly (from lab 06
   // on the delay is a backoff: RETRY_MAX_DELAY_MS caps it; earlier labs ignore the setting).
   svc = await startService({ tree, stack: inject('stack'), webDir, env: { RETRY_DELAY_MS: '300', RETRY_MAX_DELAY_MS: '600' } });
-  profile = await mkdtemp(join(tmpdir(), 'nws-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1280, height: 800 },
-  });
-  await mkdir(SHOTS, { recursive: true });
 });
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await svc?.stopAll();
-  if (profile) await rm(profile, { recursive: true, force: true });
 });
 
 beforeEach(async () => {
-  if (missingBrowser) throw missingBrowser;
-  page = await context.newPage();
+  if (browserError) throw browserError;
+  page = await browser!.context.newPage();
   await page.goto(`${svc.apiUrl}/`);
 });
 
@@ -77,59 +50,9 @@ afterEach(async ({ task }) => {
   await page?.close();
 });
 
-/** Drops a file on the drop zone the way a browser does: dragenter, dragover, drop with a DataTransfer. */
-async function dropFile(name: string, type: string, bytes: Buffer): Promise<void> {
-  const dataTransfer = await page.evaluateHandle(
-    ({ name, type, base64 }) => {
-      const binary = atob(base64);
-      const data = new Uint8Array(binary.length);
-      for (let i = 0; i < binary.length; i++) data[i] = binary.charCodeAt(i);
-      const transfer = new DataTransfer();
-      transfer.items.add(new File([data], name, { type }));
-      return transfer;
-    },
-    { name, type, base64: bytes.toString('base64') },
-  );
-  const zone = page.getByTestId('drop-zone');
-  for (const event of ['dragenter', 'dragover', 'drop']) await zone.dispatchEvent(event, { dataTransfer });
-}
-
-interface UploadInput {
-  image: Buffer;
-  filename?: string;
-  type?: string;
-  text: string;
-  corner?: 'top-left' | 'top-right' | 'bottom-left' | 'bottom-right';
-  via?: 'drop' | 'picker';
-}
-
-/** Chooses the file and the watermark, presses the button, returns the answer to POST /upload. */
-async function uploadThroughPage(input: UploadInput): Promise<Response> {
-  const { image, filename = 'photo.jpg', type = 'image/jpeg', text, corner = 'bottom-right', via = 'drop' } = input;
-  if (via === 'drop') await dropFile(filename, type, image);
-  else await page.getByTestId('file-input').setInputFiles({ name: filename, mimeType: type, buffer: image });
-  await page.getByTestId('wm-text').fill(text);
-  await page.getByTestId(`corner-${corner}`).click(); // the dot; its radio is visually hidden
-  expect(await page.getByTestId(`corner-${corner}`).locator('input').isChecked()).toBe(true);
-  const answer = page.waitForResponse((res) => new URL(res.url()).pathname.endsWith('/upload'), {
-    timeout: UI_TIMEOUT_MS,
-  });
-  await page.getByTestId('submit').click();
-  return answer;
-}
-
-/** Waits until the <img> has decoded and returns its natural size. */
-async function loadedSize(testId: string): Promise<[number, number]> {
-  const img = page.getByTestId(testId);
-  await expect
-    .poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth > 0), { timeout: UI_TIMEOUT_MS })
-    .toBe(true);
-  return img.evaluate((el: HTMLImageElement) => [el.naturalWidth, el.naturalHeight] as [number, number]);
-}
-
-async function text(testId: string): Promise<string> {
-  return (await page.getByTestId(testId).textContent({ timeout: UI_TIMEOUT_MS }))?.trim() ?? '';
-}
+const uploadThroughPage = (input: UploadInput) => uploadThroughPageOn(page, input);
+const loadedSize = (testId: string) => loadedSizeOn(page, testId);
+const text = (testId: string) => textOf(page, testId);
 
 describe('web page', () => {
   it('shows the watermarked result beside the original after an image is dropped on the page', async () => {

@@ -32,6 +32,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       KEY_PREFIX,
       QUEUE_PREFIX,
       CACHE_TTL_SECONDS,
+      // How long an instance's lock on a missed cache key holds (api/shared-miss.ts): longer than
+      // the miss may take, so that other instances wait for it rather than repeat it.
+      STAMPEDE_LOCK_MS: integer(15_000, 100, 'milliseconds'),
       // The in-process L1 in front of Redis (api/result-cache.ts): the bytes of images it holds,
       // and how long one may be served without asking Redis (what another instance changed
       // stays unseen that long).

@@ -13,7 +13,7 @@
 //
 // Identical uploads that miss at the same time share one miss (lib/single-flight.ts): one
 // optimizer call, one cache entry, every client answered; the shared work stops only once all
-// of them have hung up.
+// of them have hung up. Across API instances, a short Redis lock does the same (api/shared-miss.ts).
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '../lib/errors.ts';
 import { bufferSource } from '../lib/optimizer-client.ts';
@@ -33,6 +33,7 @@ import { detectImageType } from './image-type.ts';
 import type { JobPublisher } from './job-publisher.ts';
 import type { OptimizeCall } from './optimizer-call.ts';
 import { readUpload } from './read-upload.ts';
+import type { SharedMiss } from './shared-miss.ts';
 import { sendBody, sendError, sendJson } from './send-body.ts';
 import { startServerTiming } from './server-timing.ts';
 import type { ServerTiming } from './server-timing.ts';
@@ -46,6 +47,8 @@ export interface UploadDeps {
   results: ResultStore;
   storage: Storage;
   publisher: JobPublisher;
+  /** The same miss across API instances (api/shared-miss.ts). */
+  sharedMiss: SharedMiss;
 }
 
 /** What a miss ends in, for every upload that shared it: the image, or the job queued. */
@@ -102,7 +105,15 @@ async function handleUpload(deps: UploadDeps, missOnce: SingleFlight<MissAnswer>
   // 2 to 5 once per cache key at a time (lib/single-flight.ts): identical uploads that miss
   // together wait for the first one's answer instead of each calling the optimizer. The steps
   // are timed on the first upload's Server-Timing and log lines.
-  const { value: answer, shared } = await missOnce(imageHash, signal, (flight) => produce(deps, context, timing, flight, { image, imageHash, contentType, params, cacheKey }));
+  // And once across API instances (api/shared-miss.ts): another instance's miss of the same key
+  // is waited for, and its result read from Redis.
+  const storedImage = async (): Promise<MissAnswer | null> => {
+    const image = await results.getImage(cacheKey);
+    return image ? { kind: 'image', image } : null;
+  };
+  const { value: answer, shared } = await missOnce(imageHash, signal, (flight) =>
+    deps.sharedMiss(cacheKey, flight, () => produce(deps, context, timing, flight, { image, imageHash, contentType, params, cacheKey }), storedImage),
+  );
   if (shared) context.summary.shared = true;
   if (answer.kind === 'image') {
     await sendBody(req, res, { status: 200, type: 'image/jpeg', body: answer.image, timing });
